@@ -1,0 +1,4 @@
+/**
+ * sourceip core: the public, zero-dependency library API. Re-exports only.
+ */
+export * from './errors.ts';

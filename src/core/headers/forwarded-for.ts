@@ -1,0 +1,190 @@
+/**
+ * X-Forwarded-For and any other comma-list header (`X-Original-Forwarded-For`, a custom name),
+ * read from raw header lines in wire order and handed to the trust walk one entry at a time,
+ * from the right. Our own strict semantics (not nginx's, not Node's):
+ *
+ * - every line of the header counts, in wire order (RFC 9110 §5.3: lines of a list header are
+ *   one list), so an attacker's second line cannot hide behind the first;
+ * - entries split on `,`; spaces and TABs around an entry are trimmed;
+ * - an empty entry (`a,,b`, a blank line) keeps its position and is invalid — a hop count never
+ *   silently shifts;
+ * - each entry is `ip`, `v4:port`, `[v6]` or `[v6]:port` (parseEndpoint); an unbracketed IPv6
+ *   never carries a port; `unknown` is recognised (Squid), everything else is not-an-ip;
+ * - the unspecified addresses `0.0.0.0` and `::` are not a client (realclientip-go agrees);
+ * - caps: a line longer than {@link MAX_LINE_LENGTH} refuses the whole header; an entry longer
+ *   than {@link MAX_ENTRY_LENGTH} is invalid without being parsed; the entry count is capped by
+ *   the walk (scanning is lazy, from the right, so only visited entries cost anything).
+ */
+import { parseEndpoint } from '../ip/address.ts';
+import type { IPAddress } from '../ip/types.ts';
+import { isHeaderName } from './header-lines.ts';
+
+/** Longest header line we read (longer ⇒ `header-too-long`). Node's default header limit is 16 KiB in total. */
+export const MAX_LINE_LENGTH = 8192;
+/** Longest entry we parse: `[` + 45-char IPv6 + `%` + zone + `]:65535` fits easily. */
+export const MAX_ENTRY_LENGTH = 100;
+
+// Status codes, equal to walk.ts ENTRY_* (kept literal so headers/ does not depend on trust/).
+const OK = 0;
+const EMPTY = 1;
+const NOT_IP = 2;
+const UNKNOWN = 3;
+const TOO_LONG = 6;
+// Header states, equal to walk.ts HEADER_*.
+const ABSENT = 0;
+const PRESENT = 1;
+const LINE_TOO_LONG = 3;
+
+const COMMA = 0x2c;
+const SPACE = 0x20;
+const TAB = 0x09;
+
+/** `unknown`, ASCII case-insensitive, at `value[start, end)`. */
+export function isUnknownToken(value: string, start: number, end: number): boolean {
+  if (end - start !== 7) return false;
+  const word = 'unknown';
+  for (let i = 0; i < 7; i++) {
+    let c = value.charCodeAt(start + i);
+    if (c >= 65 && c <= 90) c += 32;
+    if (c !== word.charCodeAt(i)) return false;
+  }
+  return true;
+}
+
+/** True for `0.0.0.0` and `::` (any zone): never a client. */
+export function isUnspecifiedIP(ip: IPAddress): boolean {
+  return ip.w3 === 0 && ip.w2 === 0 && ip.w1 === 0 && ip.w0 === 0;
+}
+
+/**
+ * Right-to-left cursor over a comma-list header (the walk's EntryCursor). Allocation-free except
+ * for the parsed address and `text()`.
+ *
+ * @example
+ * const c = new ListHeaderCursor('X-Forwarded-For');
+ * c.reset(['X-Forwarded-For', '203.0.113.7, 10.0.0.2']); // 1 (present)
+ * c.next(); c.parse(); c.text(); // '10.0.0.2'
+ * c.next(); c.parse(); c.text(); // '203.0.113.7'
+ */
+export class ListHeaderCursor {
+  readonly header: string;
+  readonly #lower: string;
+  ip: IPAddress | null = null;
+  port = -1;
+  #raw: readonly string[] = [];
+  /** Index in rawHeaders of the current line's value. */
+  #valueAt = -1;
+  #value = '';
+  #lineNo = 0;
+  #started = false;
+  /** Current entry, trimmed: value[start, end). */
+  #start = 0;
+  #end = 0;
+  /** Position of the comma left of the current entry, or -1 at the start of the line. */
+  #comma = -1;
+
+  constructor(header: string) {
+    this.header = header;
+    this.#lower = header.toLowerCase();
+  }
+
+  reset(rawHeaders: readonly string[]): number {
+    this.#raw = rawHeaders;
+    this.#started = false;
+    this.ip = null;
+    this.port = -1;
+    let lines = 0;
+    let last = -1;
+    const lower = this.#lower;
+    for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+      const name = rawHeaders[i];
+      const value = rawHeaders[i + 1];
+      if (typeof name !== 'string' || typeof value !== 'string' || !isHeaderName(name, lower)) continue;
+      if (value.length > MAX_LINE_LENGTH) return LINE_TOO_LONG;
+      lines++;
+      last = i + 1;
+    }
+    if (last < 0) return ABSENT;
+    this.#valueAt = last;
+    this.#value = rawHeaders[last] as string;
+    this.#lineNo = lines - 1;
+    return PRESENT;
+  }
+
+  next(): boolean {
+    let endPos: number;
+    if (!this.#started) {
+      this.#started = true;
+      endPos = this.#value.length;
+    } else if (this.#comma >= 0) {
+      endPos = this.#comma;
+    } else {
+      // Start of this line: continue at the end of the previous line of the same header.
+      const raw = this.#raw;
+      const lower = this.#lower;
+      let at = -1;
+      for (let i = this.#valueAt - 3; i >= 0; i -= 2) {
+        const name = raw[i];
+        if (typeof name === 'string' && typeof raw[i + 1] === 'string' && isHeaderName(name, lower)) {
+          at = i + 1;
+          break;
+        }
+      }
+      if (at < 0) return false;
+      this.#valueAt = at;
+      this.#value = raw[at] as string;
+      this.#lineNo--;
+      endPos = this.#value.length;
+    }
+    const value = this.#value;
+    let comma = endPos - 1;
+    while (comma >= 0 && value.charCodeAt(comma) !== COMMA) comma--;
+    let start = comma + 1;
+    let end = endPos;
+    while (start < end) {
+      const c = value.charCodeAt(start);
+      if (c !== SPACE && c !== TAB) break;
+      start++;
+    }
+    while (end > start) {
+      const c = value.charCodeAt(end - 1);
+      if (c !== SPACE && c !== TAB) break;
+      end--;
+    }
+    this.#start = start;
+    this.#end = end;
+    this.#comma = comma;
+    this.ip = null;
+    this.port = -1;
+    return true;
+  }
+
+  parse(): number {
+    const start = this.#start;
+    const end = this.#end;
+    if (start === end) return EMPTY;
+    if (end - start > MAX_ENTRY_LENGTH) return TOO_LONG;
+    const value = this.#value;
+    const ep = parseEndpoint(value, start, end);
+    if (ep === null || isUnspecifiedIP(ep.ip)) return isUnknownToken(value, start, end) ? UNKNOWN : NOT_IP;
+    this.ip = ep.ip;
+    this.port = ep.port;
+    return OK;
+  }
+
+  text(): string {
+    return this.#value.slice(this.#start, this.#end);
+  }
+
+  line(): number {
+    return this.#lineNo;
+  }
+
+  /** Index of the current entry in its line, counted from the left (counts commas: for traces). */
+  index(): number {
+    let n = 0;
+    const value = this.#value;
+    for (let i = 0; i < this.#start && i < value.length; i++) if (value.charCodeAt(i) === COMMA) n++;
+    return n;
+  }
+}

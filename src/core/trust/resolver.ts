@@ -57,27 +57,12 @@ export function createResolver(options: ResolverOptions = {}): Resolver {
     throw new InvalidOptionError('semantics', `${quoteInput(String(semantics))} is not one of ${SEMANTICS.join(', ')}`);
   }
 
-  const trustedInput = options.trusted ?? [];
-  if (!Array.isArray(trustedInput) || trustedInput.some((t) => typeof t !== 'string')) {
-    throw new InvalidOptionError('trusted', 'must be an array of strings (IPs, CIDRs, named ranges)');
-  }
-  let trustUnix = false;
-  const ranges: string[] = [];
-  for (const entry of trustedInput) {
-    const t = entry.trim();
-    if (t === 'unix:' || t === 'unix') trustUnix = true;
-    else ranges.push(t);
-  }
-  const trusted = PrefixSet.compile(ranges);
-
   if (options.trustAll !== undefined && typeof options.trustAll !== 'boolean') {
     throw new InvalidOptionError('trustAll', 'must be a boolean');
   }
-  const trustAll = options.trustAll === true;
-  if (trustAll && semantics !== 'express') {
+  if (options.trustAll === true && semantics !== 'express') {
     throw new InvalidOptionError('trustAll', `only applies to express semantics (Express \`trust proxy = true\`)`);
   }
-
   if (options.hops !== undefined) {
     if (
       typeof options.hops !== 'number' ||
@@ -91,6 +76,34 @@ export function createResolver(options: ResolverOptions = {}): Resolver {
       throw new InvalidOptionError('hops', `only applies to express and hops semantics, not ${semantics}`);
     }
   }
+  if (options.recursive !== undefined) {
+    if (typeof options.recursive !== 'boolean') throw new InvalidOptionError('recursive', 'must be a boolean');
+    if (semantics !== 'nginx') {
+      throw new InvalidOptionError('recursive', `is nginx's real_ip_recursive; it does not apply to ${semantics}`);
+    }
+  }
+  if (options.header !== undefined && (typeof options.header !== 'string' || !isToken(options.header))) {
+    throw new InvalidOptionError('header', `${quoteInput(String(options.header))} is not a header name`);
+  }
+  // nginx and express compile their own trust lists: their range syntax and quirks are part of
+  // the dialect (nginx accepts host bits and `unix:`, proxy-addr rejects /0, …).
+  if (semantics === 'nginx') return createNginxResolver(options);
+  if (semantics === 'express') return createExpressResolver(options);
+
+  const trustedInput = options.trusted ?? [];
+  if (!Array.isArray(trustedInput) || trustedInput.some((t) => typeof t !== 'string')) {
+    throw new InvalidOptionError('trusted', 'must be an array of strings (IPs, CIDRs, named ranges)');
+  }
+  let trustUnix = false;
+  const ranges: string[] = [];
+  for (const entry of trustedInput) {
+    const t = entry.trim();
+    if (t === 'unix:' || t === 'unix') trustUnix = true;
+    else ranges.push(t);
+  }
+  const trusted = PrefixSet.compile(ranges);
+
+  const trustAll = false;
   if (semantics === 'hops') {
     if (options.hops === undefined || options.hops < 1) {
       throw new InvalidOptionError('hops', 'the hops strategy needs hops ≥ 1 (1 = the rightmost entry)');
@@ -103,16 +116,6 @@ export function createResolver(options: ResolverOptions = {}): Resolver {
     }
   }
 
-  if (options.recursive !== undefined) {
-    if (typeof options.recursive !== 'boolean') throw new InvalidOptionError('recursive', 'must be a boolean');
-    if (semantics !== 'nginx') {
-      throw new InvalidOptionError('recursive', `is nginx's real_ip_recursive; it does not apply to ${semantics}`);
-    }
-  }
-
-  if (options.header !== undefined && (typeof options.header !== 'string' || !isToken(options.header))) {
-    throw new InvalidOptionError('header', `${quoteInput(String(options.header))} is not a header name`);
-  }
   const header = options.header ?? defaultHeader(semantics);
   if (header === undefined) {
     throw new InvalidOptionError('header', 'the single strategy needs the header name (e.g. CF-Connecting-IP)');
@@ -132,10 +135,6 @@ export function createResolver(options: ResolverOptions = {}): Resolver {
     maxEntries: MAX_ENTRIES,
   };
   switch (semantics) {
-    case 'nginx':
-      return createNginxResolver(ctx);
-    case 'express':
-      return createExpressResolver(ctx);
     case 'hops':
       return createHopsResolver(ctx);
     case 'single':

@@ -23,7 +23,15 @@ import {
   nginxParseAddrPort,
   nginxParseCidr,
 } from './nginx-address.ts';
-import type { ResolveInput, ResolveOptions, Resolution, Resolver, ResolverOptions, TraceStep, Verdict } from './types.ts';
+import type {
+  Resolution,
+  ResolveInput,
+  ResolveOptions,
+  Resolver,
+  ResolverOptions,
+  TraceStep,
+  Verdict,
+} from './types.ts';
 
 /** Which header source `real_ip_header` selects (the keywords are matched case-sensitively). */
 type HeaderMode = 'x-forwarded-for' | 'x-real-ip' | 'generic';
@@ -91,11 +99,15 @@ export function compileNginxRealIp(options: ResolverOptions): NginxRealIpConfig 
   }
   const header = options.header ?? 'X-Forwarded-For';
   if (header === 'proxy_protocol') {
-    throw new InvalidOptionError('header', 'real_ip_header proxy_protocol: decode PROXY at the listener and pass its source as the peer');
+    throw new InvalidOptionError(
+      'header',
+      'real_ip_header proxy_protocol: decode PROXY at the listener and pass its source as the peer',
+    );
   }
   // ngx_http_realip: the keywords are compared with ngx_strcmp (case-sensitive); any other value,
   // including `x-forwarded-for` in lower case, is a generic header read from its FIRST line only.
-  const mode: HeaderMode = header === 'X-Forwarded-For' ? 'x-forwarded-for' : header === 'X-Real-IP' ? 'x-real-ip' : 'generic';
+  const mode: HeaderMode =
+    header === 'X-Forwarded-For' ? 'x-forwarded-for' : header === 'X-Real-IP' ? 'x-real-ip' : 'generic';
   const lower = asciiLower(header);
   return { from, header, mode, lower, matchable: isNginxHeaderName(lower), recursive: options.recursive === true };
 }
@@ -187,7 +199,7 @@ function walkValue(
     }
     // An empty value: nginx parses the one byte before it (the `:` or space after the name), which
     // never parses; here the entry is simply empty.
-    const start = p < s ? s : p;
+    const start = Math.max(p, s);
     const endpoint = len === 0 ? null : nginxParseAddrPort(text, start, s + len);
     const step =
       state.trace === null
@@ -233,12 +245,23 @@ export function resolveNginx(config: NginxRealIpConfig, input: ResolveInput, opt
   const peer = parsePeer(input.peer);
   if (peer === null) {
     if (trace) trace.push({ source: 'peer', value: String(input.peer), verdict: 'invalid', why: 'not-an-address' });
-    return { client: null, port: null, reason: 'invalid-peer', peer: null, peerTrusted: false, ...(trace ? { trace } : {}) };
+    return {
+      client: null,
+      port: null,
+      reason: 'peer-not-ip',
+      peer: null,
+      peerTrusted: false,
+      ...(trace ? { trace } : {}),
+    };
   }
   const peerText = peer === 'unix' ? null : formatIP(peer as IPAddress);
   const peerMatch = config.from.length === 0 ? null : nginxCidrMatch(peer, config.from);
   const state: WalkState = { cur: peer, port: 0, stop: null, trace, curStep: -1 };
-  state.curStep = note(state, { source: 'peer', value: input.peer ?? 'unix:', verdict: peerMatch ? 'trusted' : 'untrusted' });
+  state.curStep = note(state, {
+    source: 'peer',
+    value: input.peer ?? 'unix:',
+    verdict: peerMatch ? 'trusted' : 'untrusted',
+  });
 
   const declined = (reason: string): Resolution => {
     setVerdict(state, 0, peerMatch ? 'trusted' : 'untrusted', peerMatch?.text);
@@ -248,7 +271,10 @@ export function resolveNginx(config: NginxRealIpConfig, input: ResolveInput, opt
     }
     return {
       client: nginxFormatAddress(peer),
-      port: peer !== 'unix' && input.peerPort !== undefined && input.peerPort > 0 && input.peerPort < 65536 ? input.peerPort : null,
+      port:
+        peer !== 'unix' && input.peerPort !== undefined && input.peerPort > 0 && input.peerPort < 65536
+          ? input.peerPort
+          : null,
       reason,
       peer: peerText,
       peerTrusted: peerMatch !== null,
@@ -280,7 +306,7 @@ export function resolveNginx(config: NginxRealIpConfig, input: ResolveInput, opt
       if (rc !== OK) break;
       found = true;
     }
-    if (!seen) return declined(peerMatch ? 'no-header' : 'untrusted-peer');
+    if (!seen) return declined(peerMatch ? 'trusted-peer-no-header' : 'untrusted-peer');
   } else {
     // X-Real-IP and generic headers: the FIRST matching line only (ngx_http_process_header_line
     // keeps the first X-Real-IP; the generic lookup stops at the first match).
@@ -294,22 +320,22 @@ export function resolveNginx(config: NginxRealIpConfig, input: ResolveInput, opt
         }
       }
     }
-    if (at === -1) return declined(peerMatch ? 'no-header' : 'untrusted-peer');
+    if (at === -1) return declined(peerMatch ? 'trusted-peer-no-header' : 'untrusted-peer');
     const value = raw[at + 1] as string;
     const [s, len] = trimmedValue(value);
     rc = walkValue(config, state, value, s, len, raw[at] as string, at >> 1);
   }
-  if (rc === DECLINED) return declined(peerMatch === null ? 'untrusted-peer' : 'invalid-entry');
+  if (rc === DECLINED) return declined(peerMatch === null ? 'untrusted-peer' : 'invalid-entry-kept-last');
 
   setVerdict(state, state.curStep, 'client');
   const reason =
     state.stop === 'untrusted'
       ? 'rightmost-untrusted'
       : state.stop === 'invalid'
-        ? 'stopped-at-invalid'
+        ? 'invalid-entry-kept-last'
         : config.recursive
-          ? 'all-trusted'
-          : 'last-entry';
+          ? 'all-trusted-leftmost'
+          : 'rightmost-entry';
   return {
     client: nginxFormatAddress(state.cur),
     port: state.port > 0 ? state.port : null,
@@ -324,13 +350,14 @@ export function resolveNginx(config: NginxRealIpConfig, input: ResolveInput, opt
  * A {@link Resolver} with nginx 1.22 realip semantics.
  *
  * @example
- * const r = createNginxResolver({ semantics: 'nginx', trusted: ['127.0.0.1', '10.0.0.0/8'], recursive: true });
+ * const r = createNginxResolver({ options: { semantics: 'nginx', trusted: ['127.0.0.1', '10.0.0.0/8'], recursive: true } });
  * r.resolve({ peer: '127.0.0.1', rawHeaders: ['X-Forwarded-For', '1.1.1.1, bogus, 10.0.0.2'] }).client // '10.0.0.2'
  */
-export function createNginxResolver(options: ResolverOptions): Resolver {
-  const config = compileNginxRealIp(options);
+export function createNginxResolver(ctx: { readonly options: ResolverOptions }): Resolver {
+  const config = compileNginxRealIp(ctx.options);
   const trustsEverything =
-    config.from.some((c) => c.family === 4 && c.mask[3] === 0) && config.from.some((c) => c.family === 6 && c.mask[0] === 0);
+    config.from.some((c) => c.family === 4 && c.mask[3] === 0) &&
+    config.from.some((c) => c.family === 6 && c.mask[0] === 0);
   return {
     semantics: 'nginx',
     trustsEverything,

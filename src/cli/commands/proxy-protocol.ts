@@ -158,7 +158,7 @@ export async function encodeCommand(opts: EncodeFlags): Promise<string> {
       throw new UsageError(
         `encode: ${flag} is not an IP address with an optional port: ${JSON.stringify(text).slice(0, 80)}`,
       );
-    return { address: formatIP(e.ip), port: e.port < 0 ? 0 : e.port };
+    return { address: formatIP(e.ip), port: Math.max(e.port, 0) };
   };
   const src = endpoint(opts.source, '--source');
   const dst = endpoint(opts.destination, '--destination');

@@ -331,6 +331,8 @@ export function parseForwardedNode(text: string, start: number, end: number, out
   while (nameEnd < end && text.charCodeAt(nameEnd) !== COLON) nameEnd++;
   let port = -1;
   if (nameEnd < end) {
+    // A second colon: an unbracketed IPv6 (§6 requires brackets), not a port.
+    for (let k = nameEnd + 1; k < end; k++) if (text.charCodeAt(k) === COLON) return NOT_IP;
     port = parseNodePort(text, nameEnd + 1, end);
     if (port === -2) return BAD_PORT;
   }

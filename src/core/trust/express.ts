@@ -2,6 +2,6 @@
 import { InvalidOptionError } from '../errors.ts';
 import type { Resolver, ResolverOptions } from './types.ts';
 
-export function createExpressResolver(_options: ResolverOptions): Resolver {
+export function createExpressResolver(_ctx: { readonly options: ResolverOptions }): Resolver {
   throw new InvalidOptionError('semantics', 'express semantics are not available yet');
 }

@@ -87,8 +87,8 @@ export function createResolver(options: ResolverOptions = {}): Resolver {
   }
   // nginx and express compile their own trust lists: their range syntax and quirks are part of
   // the dialect (nginx accepts host bits and `unix:`, proxy-addr rejects /0, …).
-  if (semantics === 'nginx') return createNginxResolver(options);
-  if (semantics === 'express') return createExpressResolver(options);
+  if (semantics === 'nginx') return createNginxResolver({ options });
+  if (semantics === 'express') return createExpressResolver({ options });
 
   const trustedInput = options.trusted ?? [];
   if (!Array.isArray(trustedInput) || trustedInput.some((t) => typeof t !== 'string')) {

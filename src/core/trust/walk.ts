@@ -8,7 +8,7 @@
  * Allocation: per call, the Resolution object, the client string and whatever the cursor's
  * address parser returns. The trace array is built only when asked for.
  */
-import { formatIP, parseIP, unmapIPv4 } from '../ip/address.ts';
+import { formatIP, isUnspecified, parseIP, unmapIPv4 } from '../ip/address.ts';
 import type { PrefixSet } from '../ip/prefix-set.ts';
 import type { IPAddress } from '../ip/types.ts';
 import * as R from './reasons.ts';
@@ -52,7 +52,11 @@ export function prefixTrustHooks(
   const trustAll = ctx.trustAll;
   const trustUnix = ctx.trustUnix;
   return {
-    parsePeer: (raw) => parseIP(raw),
+    parsePeer: (raw) => {
+      // `0.0.0.0` / `::` are no host: treated like a Unix socket (realclientip-go agrees).
+      const ip = parseIP(raw);
+      return ip === null || isUnspecified(ip) ? null : ip;
+    },
     canonical: (ip) => formatIP(unmapIPv4(ip)),
     isTrusted: (ip, index) => (ip === null ? trustAll || (index === 0 && trustUnix) : trustAll || set.has(ip)),
     trustedRange: (ip) => (trustAll ? 'trust-all' : ip === null ? 'unix:' : set.match(ip)),

@@ -1,0 +1,11 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { mismatchOf, SINGLE_CASES } from './resolve.vectors.ts';
+import { createResolver } from './resolver.ts';
+
+for (const c of SINGLE_CASES) {
+  test(c.name, () => {
+    const resolver = createResolver(c.options);
+    assert.equal(mismatchOf(c, resolver.resolve), null);
+  });
+}

@@ -11,8 +11,20 @@ import net from 'node:net';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import tls from 'node:tls';
-import { acceptProxyProtocol, getProxyInfo, type ProxyProtocolListener } from '../../src/core/proxy-protocol/listener.ts';
-import { PP2_SUBTYPE_SSL_CN, PP2_SUBTYPE_SSL_VERSION, PP2_TYPE_AUTHORITY, PP2_TYPE_CRC32C, PP2_TYPE_UNIQUE_ID, sslText, tlvText } from '../../src/core/proxy-protocol/tlv.ts';
+import {
+  acceptProxyProtocol,
+  getProxyInfo,
+  type ProxyProtocolListener,
+} from '../../src/core/proxy-protocol/listener.ts';
+import {
+  PP2_SUBTYPE_SSL_CN,
+  PP2_SUBTYPE_SSL_VERSION,
+  PP2_TYPE_AUTHORITY,
+  PP2_TYPE_CRC32C,
+  PP2_TYPE_UNIQUE_ID,
+  sslText,
+  tlvText,
+} from '../../src/core/proxy-protocol/tlv.ts';
 import { requireProgram } from '../support/programs.ts';
 import { close, listen, makeCertificate, tempDir, waitFor } from './helpers.ts';
 
@@ -142,7 +154,11 @@ async function waitUntilListening(host: string, port: number): Promise<void> {
 }
 
 /** A plain HTTP GET through HAProxy from `localAddress`; returns our JSON and the client's port. */
-function get(host: string, port: number, localAddress: string): Promise<{ body: Record<string, unknown>; localPort: number }> {
+function get(
+  host: string,
+  port: number,
+  localAddress: string,
+): Promise<{ body: Record<string, unknown>; localPort: number }> {
   return new Promise((resolve, reject) => {
     const s = net.connect({ host, port, localAddress }, () => {
       s.write('GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n');
@@ -164,7 +180,10 @@ function get(host: string, port: number, localAddress: string): Promise<{ body: 
   });
 }
 
-function getTls(localAddress: string, withCert: boolean): Promise<{ body: Record<string, unknown>; localPort: number }> {
+function getTls(
+  localAddress: string,
+  withCert: boolean,
+): Promise<{ body: Record<string, unknown>; localPort: number }> {
   return new Promise((resolve, reject) => {
     const s = tls.connect({
       host: '127.0.0.1',
@@ -214,7 +233,9 @@ test('HAProxy send-proxy (v1): a ::1 client arrives as TCP6 ::1', { skip }, asyn
   assert.equal(body.destination, '::1');
 });
 
-test('HAProxy send-proxy-v2 with crc32c,unique-id,authority: addresses, CRC32C verified, unique id', { skip }, async () => {
+test('HAProxy send-proxy-v2 with crc32c,unique-id,authority: addresses, CRC32C verified, unique id', {
+  skip,
+}, async () => {
   for (const client of ['127.0.0.7', '127.9.8.7']) {
     const { body, localPort } = await get('127.0.0.1', ports.v2, client);
     assert.equal(body.version, 2);
@@ -228,7 +249,9 @@ test('HAProxy send-proxy-v2 with crc32c,unique-id,authority: addresses, CRC32C v
   }
 });
 
-test('HAProxy TLS frontend, send-proxy-v2 with ssl,cert-cn,authority: SNI, TLS version and client CN', { skip }, async () => {
+test('HAProxy TLS frontend, send-proxy-v2 with ssl,cert-cn,authority: SNI, TLS version and client CN', {
+  skip,
+}, async () => {
   const { body, localPort } = await getTls('127.3.3.3', true);
   assert.equal(body.source, '127.3.3.3');
   assert.equal(body.sourcePort, localPort);

@@ -192,7 +192,8 @@ function getTls(
       servername: 'client-sni.example',
       rejectUnauthorized: false,
       ...(withCert ? { key: readFileSync(clientCert.key), cert: readFileSync(clientCert.cert) } : {}),
-    });
+      // Passed on to net.connect (not in tls.ConnectionOptions' type).
+    } as tls.ConnectionOptions);
     let data = '';
     let localPort = 0;
     s.on('secureConnect', () => {

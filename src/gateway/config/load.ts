@@ -94,6 +94,15 @@ export function checkConfigText(text: string, file: string, env: NodeJS.ProcessE
   return checkConfigValue(value as Record<string, unknown>, file, env, lineOf);
 }
 
+/** Validates a config already in memory (the demo builds one from the embedded defaults). */
+export function checkConfigObject(
+  raw: Record<string, unknown>,
+  source: string,
+  env: NodeJS.ProcessEnv = process.env,
+): CheckResult {
+  return checkConfigValue(structuredClone(raw), source, env);
+}
+
 function failed(source: string, errors: ConfigError[]): CheckResult {
   return { config: null, errors, warnings: [], source, locate: () => ({ file: source }) };
 }

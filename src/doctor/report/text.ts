@@ -1,0 +1,67 @@
+/**
+ * The terminal report: findings grouped by the guide's troubleshooting symptom, most severe first,
+ * each with its object, file:line and message, then a one-line summary. Colour only when asked
+ * (the CLI enables it on a TTY without NO_COLOR).
+ */
+import type { DoctorResult } from '../engine.ts';
+import { findRule } from '../rules/index.ts';
+import type { Finding, RuleDoc, Severity } from '../types.ts';
+
+const GROUPS: readonly { symptom: RuleDoc['symptom']; title: string }[] = [
+  { symptom: 'spoofing-possible', title: 'Spoofing possible: clients can choose the IP the application sees' },
+  { symptom: 'source-ip-is-node-ip', title: 'Source IP shows a node or load-balancer IP' },
+  { symptom: 'xff-empty', title: 'X-Forwarded-For empty or missing the client' },
+  { symptom: 'uneven-load', title: 'Uneven load distribution' },
+  { symptom: 'traffic-loss', title: 'Dropped traffic or failed health checks' },
+  { symptom: 'context', title: 'Context' },
+];
+
+export interface TextOptions {
+  readonly colour: boolean;
+}
+
+const ANSI: Record<Severity | 'dim' | 'bold', string> = { error: '31', warning: '33', info: '36', dim: '2', bold: '1' };
+
+export function renderText(result: DoctorResult, options: TextOptions): string {
+  const paint = (style: keyof typeof ANSI, text: string) =>
+    options.colour ? `\x1b[${ANSI[style]}m${text}\x1b[0m` : text;
+  const lines: string[] = [];
+  for (const group of GROUPS) {
+    const items = result.findings.filter((f) => findRule(f.ruleId)?.symptom === group.symptom);
+    if (items.length === 0) continue;
+    lines.push(paint('bold', `${group.title} (${items.length})`));
+    for (const f of items) lines.push(...renderFinding(f, paint));
+    lines.push('');
+  }
+  const count = (s: Severity) => result.findings.filter((f) => f.severity === s).length;
+  const summary = [
+    `${count('error')} error(s)`,
+    `${count('warning')} warning(s)`,
+    `${count('info')} info`,
+    ...(result.suppressed ? [`${result.suppressed} suppressed`] : []),
+    ...(result.errors.length ? [`${result.errors.length} input error(s)`] : []),
+  ].join(', ');
+  const source = result.mode === 'live' ? 'from the cluster' : 'from manifests';
+  if (result.findings.length === 0) lines.push(`No findings in ${result.objects} object(s) ${source}.`);
+  lines.push(`${summary} in ${result.objects} object(s) ${source}.`);
+  if (result.findings.length > 0) lines.push(paint('dim', 'Explain a rule: sourceip doctor --explain <ID>'));
+  return `${lines.join('\n')}\n`;
+}
+
+function renderFinding(f: Finding, paint: (style: keyof typeof ANSI, text: string) => string): string[] {
+  const object = `${f.object.kind}/${f.object.namespace ? `${f.object.namespace}/` : ''}${f.object.name}`;
+  const where = f.file ? `${f.file}${f.line ? `:${f.line}` : ''}` : '';
+  const out = [
+    `  ${paint(f.severity, f.severity.padEnd(7))} ${f.ruleId} ${f.slug}  ${object}${where ? paint('dim', `  ${where}`) : ''}`,
+    `          ${f.message}`,
+  ];
+  if (f.related.length > 0) {
+    out.push(
+      paint(
+        'dim',
+        `          related: ${f.related.map((r) => `${r.kind}/${r.namespace ? `${r.namespace}/` : ''}${r.name}`).join(', ')}`,
+      ),
+    );
+  }
+  return out;
+}

@@ -1,0 +1,38 @@
+import { isTrue } from '../context.ts';
+import { nginxConfigMaps, nginxData } from '../edge.ts';
+import type { RawFinding, Rule } from '../types.ts';
+
+/** SIP-412 (new): compute-full-forwarded-for passes the client's own X-Forwarded-For to backends. */
+export const rule: Rule = {
+  id: 'SIP-412',
+  slug: 'nginx-full-xff-passes-client-chain',
+  severity: 'warning',
+  title: 'ingress-nginx compute-full-forwarded-for forwards the X-Forwarded-For chain the client sent',
+  symptom: 'spoofing-possible',
+  concerns: ['ConfigMap (ingress-nginx controller)'],
+  needs: 'static',
+  why:
+    'With `compute-full-forwarded-for: "true"` ingress-nginx sends `$http_x_forwarded_for, <peer>` upstream: whatever the ' +
+    'client put in X-Forwarded-For reaches the backend, whether or not the peer is trusted. A backend that reads the ' +
+    'leftmost entry (`split(",")[0]`, Express `trust proxy = true`) is spoofable; the entries are only meaningful from ' +
+    'the right, up to the first untrusted hop.',
+  fix: 'Make backends resolve right-to-left with the ingress pods as the only trusted proxies (sourceip `strict`), or turn compute-full-forwarded-for off so the backend gets the resolved client only.',
+  references: [
+    'https://kubernetes.github.io/ingress-nginx/user-guide/nginx-configuration/configmap/#compute-full-forwarded-for',
+    'kubernetes/ingress-nginx#11994',
+  ],
+  check(ctx) {
+    const out: RawFinding[] = [];
+    for (const cm of nginxConfigMaps(ctx)) {
+      const data = nginxData(cm);
+      if (!isTrue(data['compute-full-forwarded-for'])) continue;
+      out.push({
+        object: cm,
+        path: ['data', 'compute-full-forwarded-for'],
+        message:
+          'compute-full-forwarded-for passes the client-supplied X-Forwarded-For to backends: backends must not read its leftmost entry',
+      });
+    }
+    return out;
+  },
+};

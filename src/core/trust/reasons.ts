@@ -69,3 +69,26 @@ export const REASONS: readonly string[] = [
   MULTIPLE_SINGLE_IP_HEADERS,
   UNEXPECTED_INPUT,
 ];
+
+/** One-line explanation per reason word, for `--explain`, whoami and docs. */
+export const REASON_TEXT: Readonly<Record<string, string>> = {
+  [UNTRUSTED_PEER]: 'the TCP peer is not a trusted proxy, so its headers are not evidence; the peer is the client',
+  [TRUSTED_PEER_NO_HEADER]: 'the trusted peer sent no forwarding header; the proxy itself is the client',
+  [PEER_NOT_IP]: 'the peer has no IP address (Unix socket) and is not trusted',
+  [RIGHTMOST_UNTRUSTED]: 'the first entry from the right that is not a trusted proxy',
+  [RIGHTMOST_ENTRY]: 'one step only (real_ip_recursive off): the rightmost entry',
+  [HOP_COUNT]: 'the configured number of hops from the right',
+  [SINGLE_IP_HEADER]: "the trusted peer's single-IP header",
+  [ALL_TRUSTED_LEFTMOST]: 'every entry is trusted; this dialect answers the leftmost (client-controlled) entry',
+  [INVALID_ENTRY_KEPT_LAST]: 'an entry is not an address; this dialect keeps the last trusted hop',
+  [INVALID_ENTRY_VERBATIM]: 'an entry is not an address; this dialect returns its text',
+  [INVALID_ENTRY]: 'refused: the entry at the decision point is empty, not an address or has a bad port',
+  [UNKNOWN_ENTRY]: 'refused: the entry at the decision point is "unknown"',
+  [OBFUSCATED_ENTRY]: 'refused: the entry at the decision point is an obfuscated identifier',
+  [ALL_TRUSTED]: "refused: every entry is a trusted proxy, the client's address is missing",
+  [TOO_MANY_ENTRIES]: 'refused: more entries than the cap were walked',
+  [HEADER_TOO_LONG]: 'refused: a header line is longer than the cap',
+  [CHAIN_TOO_SHORT]: 'refused: the chain is shorter than the hop count',
+  [MULTIPLE_SINGLE_IP_HEADERS]: 'refused: the single-IP header arrived on several lines',
+  [UNEXPECTED_INPUT]: 'refused: the request data had an unexpected shape',
+};

@@ -72,7 +72,7 @@ export function gatewayConfig(o: ConfigOptions): GatewayConfig {
         targets: typeof o.upstream === 'string' ? [o.upstream] : [...o.upstream],
         connectTimeoutMs: o.connectTimeoutMs ?? 1000,
         responseTimeoutMs: o.responseTimeoutMs ?? 3000,
-        keepAlive: 16,
+        keepAlive: 128,
       },
     ],
     routes: o.routes ?? [
@@ -219,7 +219,7 @@ export async function startEcho(
 export function rawExchange(
   port: number,
   payload: string | Buffer | readonly (string | Buffer)[],
-  options: { quietMs?: number; maxMs?: number; gapMs?: number; host?: string } = {},
+  options: { quietMs?: number; maxMs?: number; gapMs?: number; host?: string; until?: (text: string) => boolean } = {},
 ): Promise<{ text: string; closed: boolean }> {
   const quietMs = options.quietMs ?? 300;
   const maxMs = options.maxMs ?? 5000;
@@ -241,7 +241,8 @@ export function rawExchange(
     const max = setTimeout(done, maxMs);
     socket.on('data', (c: Buffer) => {
       chunks.push(c);
-      arm();
+      if (options.until?.(Buffer.concat(chunks).toString('latin1'))) done();
+      else arm();
     });
     socket.on('error', () => {});
     socket.on('close', () => {

@@ -144,6 +144,7 @@ export class ClientConnection implements UpstreamOwner {
   #sentProxyHeader = false;
   #reqLeft = 0;
   #reqDec: ChunkedDecoder | null = null;
+  #bodyCheck: ChunkedDecoder | null = null;
   #keepAlive = true;
   #responseStarted = false;
   #respState = R_IDLE;
@@ -419,6 +420,19 @@ export class ClientConnection implements UpstreamOwner {
       dec.reset();
       this.#reqDec = dec;
       this.#reqLeft = -1;
+      // Body bytes that arrived with the head are validated before the upstream sees anything, so a
+      // malformed chunked body sent in one piece never reaches it. (Later bytes stream; an error there
+      // aborts the upstream connection mid-request.)
+      if (this.#pos < buf.length) {
+        this.#bodyCheck ??= new ChunkedDecoder(rt.limits.maxBodyBytes, rt.limits.maxHeaderBytes);
+        const check = this.#bodyCheck;
+        check.reset();
+        if (check.feed(buf, this.#pos, buf.length, noopSink) < 0) {
+          ls.observer.badRequest(ls.name, check.error);
+          this.#respondLocal(check.status, 'bad-request', true);
+          return;
+        }
+      }
     } else {
       this.#reqLeft = head.contentLength > 0 ? head.contentLength : 0;
     }
@@ -666,6 +680,16 @@ export class ClientConnection implements UpstreamOwner {
       this.#destroyUpstream();
       return;
     }
+    // Head and body leave in one writev (one syscall) instead of one write each.
+    this.socket.cork();
+    try {
+      this.#onResponseHeadBytes(chunk);
+    } finally {
+      this.socket.uncork();
+    }
+  }
+
+  #onResponseHeadBytes(chunk: Buffer): void {
     const resp = this.#resp;
     if (this.#upBuf === null || this.#upPos >= this.#upBuf.length) {
       this.#upBuf = chunk;

@@ -190,14 +190,15 @@ export class RequestHead {
 
   #requestLine(buf: Buffer, start: number, end: number): number {
     let i = start;
+    // A CR inside the line is reported as such, whatever else is wrong (the same kind however bytes arrive).
+    const cr = buf.indexOf(13, start);
+    if (cr !== -1 && cr < end) return this.#fail('bare-cr');
     while (i < end && TCHAR[buf[i]!] === 1) i++;
-    if (i === start || i >= end || buf[i] !== 32) return this.#fail(buf[i] === 13 ? 'bare-cr' : 'bad-request-line');
+    if (i === start || i >= end || buf[i] !== 32) return this.#fail('bad-request-line');
     this.method = latin1(buf, start, i);
     const targetStart = ++i;
     while (i < end && TARGET_BYTE[buf[i]!] === 1) i++;
-    if (i === targetStart || i >= end || buf[i] !== 32) {
-      return this.#fail(buf[i] === 13 ? 'bare-cr' : 'bad-request-target');
-    }
+    if (i === targetStart || i >= end || buf[i] !== 32) return this.#fail('bad-request-target');
     const targetEnd = i++;
     // HTTP-version = "HTTP/" DIGIT "." DIGIT, case-sensitive (§2.3); exactly one SP before it.
     if (
@@ -258,10 +259,10 @@ export class RequestHead {
     while (i < end && TCHAR[buf[i]!] === 1) i++;
     if (i === start) return this.#fail(b0 === 58 ? 'empty-header-name' : 'bad-header-name');
     if (i >= end || buf[i] !== 58) {
+      if (i >= end) return this.#fail('missing-colon');
       const b = buf[i];
       if (b === 32 || b === 9) return this.#fail('space-before-colon');
-      if (b === 13) return this.#fail('bare-cr');
-      return this.#fail(i >= end ? 'missing-colon' : 'bad-header-name');
+      return this.#fail(b === 13 ? 'bare-cr' : 'bad-header-name');
     }
     const nameEnd = i++;
     while (i < end && (buf[i] === 32 || buf[i] === 9)) i++;

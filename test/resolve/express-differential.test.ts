@@ -96,7 +96,7 @@ test('express: settings that Express rejects are rejected at setup', () => {
     ['1.2.3.4/'],
   ]) {
     assert.throws(() => app.set('trust proxy', bad), TypeError, `Express accepted ${JSON.stringify(bad)}`);
-    assert.throws(() => createExpressResolver({ options: { semantics: 'express', trusted: bad } }), /invalid/i);
+    assert.throws(() => createExpressResolver({ semantics: 'express', trusted: bad }), /invalid/i);
   }
 });
 
@@ -105,7 +105,7 @@ test(`express strategy matches Express 5 req.ip on generated requests (seed ${SE
   const mismatches: string[] = [];
   let total = 0;
   for (const listener of listeners) {
-    const resolver = createExpressResolver({ options: listener.config.options });
+    const resolver = createExpressResolver(listener.config.options);
     const groups = new Map<string, { server: Server; host: string; local: string; headers: [string, string][][] }>();
     for (let i = 0; i < PER_CONFIG; i++) {
       const r = rand();

@@ -187,11 +187,13 @@ function stepFor(
  * `app.set('trust proxy', …)` throws (e.g. `0.0.0.0/0`: proxy-addr refuses prefix 0).
  *
  * @example
- * const r = createExpressResolver({ options: { semantics: 'express', trusted: ['loopback'] } });
+ * const r = createExpressResolver({ semantics: 'express', trusted: ['loopback'] });
  * r.resolve({ peer: '::ffff:127.0.0.1', rawHeaders: ['X-Forwarded-For', 'myrouter, 127.0.0.1, proxy'] }).client // 'proxy'
  */
-export function createExpressResolver(ctx: { readonly options: ResolverOptions }): Resolver {
-  const compiled = compileExpressTrust(expressTrustSetting(ctx.options));
+export function createExpressResolver(config: ResolverOptions | { readonly options: ResolverOptions }): Resolver {
+  // Called as createExpressResolver(options) or with createResolver's context object ({ options, … }).
+  const options: ResolverOptions = 'options' in config ? config.options : config;
+  const compiled = compileExpressTrust(expressTrustSetting(options));
   return {
     semantics: 'express',
     trustsEverything: compiled.trustsEverything,

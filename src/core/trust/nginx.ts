@@ -350,11 +350,13 @@ export function resolveNginx(config: NginxRealIpConfig, input: ResolveInput, opt
  * A {@link Resolver} with nginx 1.22 realip semantics.
  *
  * @example
- * const r = createNginxResolver({ options: { semantics: 'nginx', trusted: ['127.0.0.1', '10.0.0.0/8'], recursive: true } });
+ * const r = createNginxResolver({ semantics: 'nginx', trusted: ['127.0.0.1', '10.0.0.0/8'], recursive: true });
  * r.resolve({ peer: '127.0.0.1', rawHeaders: ['X-Forwarded-For', '1.1.1.1, bogus, 10.0.0.2'] }).client // '10.0.0.2'
  */
-export function createNginxResolver(ctx: { readonly options: ResolverOptions }): Resolver {
-  const config = compileNginxRealIp(ctx.options);
+export function createNginxResolver(config: ResolverOptions | { readonly options: ResolverOptions }): Resolver {
+  // Called as createNginxResolver(options) or with createResolver's context object ({ options, … }).
+  const options: ResolverOptions = 'options' in config ? config.options : config;
+  const config = compileNginxRealIp(options);
   const trustsEverything =
     config.from.some((c) => c.family === 4 && c.mask[3] === 0) &&
     config.from.some((c) => c.family === 6 && c.mask[0] === 0);

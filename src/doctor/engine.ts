@@ -40,7 +40,7 @@ export function runDoctor(snapshot: Snapshot, config: DoctorConfig = EMPTY_CONFI
       const key = `${rule.id}\0${object.kind}\0${object.namespace}\0${object.name}\0${r.message}`;
       if (seen.has(key)) continue;
       seen.add(key);
-      const line = r.path ? r.object.lineOf(r.path) : r.object.source.line;
+      const line = r.line ?? (r.path ? r.object.lineOf(r.path) : r.object.source.line);
       findings.push({
         ruleId: rule.id,
         slug: rule.slug,

@@ -74,6 +74,8 @@ export interface RawFinding {
   readonly severity?: Severity;
   /** Where in the object the offending setting is, for the line number. */
   readonly path?: ObjectPath;
+  /** Overrides the line found from `path` (settings embedded in a ConfigMap value). */
+  readonly line?: number;
   readonly related?: readonly K8sObject[];
 }
 

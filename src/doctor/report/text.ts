@@ -42,8 +42,11 @@ export function renderText(result: DoctorResult, options: TextOptions): string {
     ...(result.errors.length ? [`${result.errors.length} input error(s)`] : []),
   ].join(', ');
   const source = result.mode === 'live' ? 'from the cluster' : 'from manifests';
-  if (result.findings.length === 0) lines.push(`No findings in ${result.objects} object(s) ${source}.`);
-  lines.push(`${summary} in ${result.objects} object(s) ${source}.`);
+  if (result.findings.length === 0 && result.suppressed === 0 && result.errors.length === 0) {
+    lines.push(`No findings in ${result.objects} object(s) ${source}.`);
+  } else {
+    lines.push(`${summary} in ${result.objects} object(s) ${source}.`);
+  }
   if (result.findings.length > 0) lines.push(paint('dim', 'Explain a rule: sourceip doctor --explain <ID>'));
   return `${lines.join('\n')}\n`;
 }

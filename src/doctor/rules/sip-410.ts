@@ -21,15 +21,17 @@ export const rule: Rule = {
   check(ctx) {
     const out: RawFinding[] = [];
     for (const view of gatewayConfigs(ctx.snapshot.objects)) {
-      const at = (path: readonly (string | number)[]) => ({ object: view.object, path: view.pathInObject(path) });
+      const at = (path: readonly (string | number)[]) => ({
+        object: view.object,
+        path: view.pathInObject(path),
+        line: view.lineOf(path),
+      });
       for (const profile of trustProfiles(view.config)) {
         const trust = analyzeTrust(profile.trusted);
-        const where = view.lineOf([...profile.path, 'trusted']);
-        const suffix = where !== undefined ? ` (line ${where})` : '';
         if (profile.trustAll || trust.everything || trust.veryWide) {
           out.push({
             ...at([...profile.path, 'trusted']),
-            message: `trust profile ${JSON.stringify(profile.name)} (semantics ${profile.semantics}) trusts ${profile.trustAll ? 'every hop' : (trust.veryWide ?? 'every address')}: clients choose their IP${suffix}`,
+            message: `trust profile ${JSON.stringify(profile.name)} (semantics ${profile.semantics}) trusts ${profile.trustAll ? 'every hop' : (trust.veryWide ?? 'every address')}: clients choose their IP`,
           });
         }
         if (trust.invalid.length > 0) {

@@ -190,9 +190,9 @@ function stepFor(
  * const r = createExpressResolver({ semantics: 'express', trusted: ['loopback'] });
  * r.resolve({ peer: '::ffff:127.0.0.1', rawHeaders: ['X-Forwarded-For', 'myrouter, 127.0.0.1, proxy'] }).client // 'proxy'
  */
-export function createExpressResolver(config: ResolverOptions | { readonly options: ResolverOptions }): Resolver {
+export function createExpressResolver(given: ResolverOptions | { readonly options: ResolverOptions }): Resolver {
   // Called as createExpressResolver(options) or with createResolver's context object ({ options, … }).
-  const options: ResolverOptions = 'options' in config ? config.options : config;
+  const options: ResolverOptions = 'options' in given ? given.options : given;
   const compiled = compileExpressTrust(expressTrustSetting(options));
   return {
     semantics: 'express',

@@ -353,9 +353,9 @@ export function resolveNginx(config: NginxRealIpConfig, input: ResolveInput, opt
  * const r = createNginxResolver({ semantics: 'nginx', trusted: ['127.0.0.1', '10.0.0.0/8'], recursive: true });
  * r.resolve({ peer: '127.0.0.1', rawHeaders: ['X-Forwarded-For', '1.1.1.1, bogus, 10.0.0.2'] }).client // '10.0.0.2'
  */
-export function createNginxResolver(config: ResolverOptions | { readonly options: ResolverOptions }): Resolver {
+export function createNginxResolver(given: ResolverOptions | { readonly options: ResolverOptions }): Resolver {
   // Called as createNginxResolver(options) or with createResolver's context object ({ options, … }).
-  const options: ResolverOptions = 'options' in config ? config.options : config;
+  const options: ResolverOptions = 'options' in given ? given.options : given;
   const config = compileNginxRealIp(options);
   const trustsEverything =
     config.from.some((c) => c.family === 4 && c.mask[3] === 0) &&

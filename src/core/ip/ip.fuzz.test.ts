@@ -45,6 +45,16 @@ const ipv6 = fc
 const mapped = word.map((w3): IPAddress => ({ family: 6, w0: 0, w1: 0, w2: 0xffff, w3, zone: '' }));
 const anyIP = fc.oneof(ipv4, ipv6, mapped);
 
+const junk = fc.oneof(
+  fc.string({ maxLength: 60 }),
+  fc.string({ unit: 'binary', maxLength: 60 }),
+  fc
+    .array(fc.constantFrom(...'0123456789abcdefABCDEF:.%[]/ \t,;"-x'.split(''), '::ffff:', '255.', 'eth0'), {
+      maxLength: 30,
+    })
+    .map((a) => a.join('')),
+);
+
 function groupsOf(ip: IPAddress): number[] {
   return [ip.w0, ip.w1, ip.w2, ip.w3].flatMap((w) => [w >>> 16, w & 0xffff]);
 }
@@ -195,6 +205,50 @@ test('parseEndpoint(formatEndpoint(ip, port)) round trip', () => {
   );
 });
 
+/** A plain reference for parseEndpoint, written for clarity, not speed. */
+function referenceEndpoint(text: string): [string, number] | null {
+  const portOf = (p: string) => (/^(0|[1-9][0-9]{0,4})$/.test(p) && Number(p) <= 65535 ? Number(p) : null);
+  if (text.startsWith('[')) {
+    const close = text.indexOf(']');
+    if (close < 0) return null;
+    const ip = parseIP(text.slice(1, close));
+    if (ip === null || ip.family !== 6) return null;
+    const rest = text.slice(close + 1);
+    if (rest === '') return [formatIP(ip), -1];
+    const port = rest.startsWith(':') ? portOf(rest.slice(1)) : null;
+    return port === null ? null : [formatIP(ip), port];
+  }
+  const parts = text.split(':');
+  if (parts.length === 2) {
+    const ip = parseIP(parts[0]!);
+    const port = portOf(parts[1]!);
+    return ip === null || ip.family !== 4 || port === null ? null : [formatIP(ip), port];
+  }
+  const ip = parseIP(text);
+  return ip === null ? null : [formatIP(ip), -1];
+}
+
+test('parseEndpoint agrees with a plain reference on near-valid endpoints', () => {
+  const endpointText = fc
+    .tuple(anyIP, fc.integer({ min: -1, max: 70000 }), fc.nat(), fc.constantFrom('', ':', '[', ']', '0', '.', '%', 'x'))
+    .map(([ip, port, at, insert]) => {
+      const text = port > 65535 ? `${formatEndpoint(ip, -1)}:${port}` : formatEndpoint(ip, port);
+      const i = at % (text.length + 1);
+      const kind = at % 4;
+      if (kind === 3) return text;
+      return kind === 0
+        ? text.slice(0, i) + text.slice(i + 1)
+        : text.slice(0, i) + insert + text.slice(i + (kind === 1 ? 1 : 0));
+    });
+  fc.assert(
+    fc.property(fc.oneof(endpointText, junk), (text) => {
+      const e = parseEndpoint(text);
+      assert.deepEqual(e === null ? null : [formatIP(e.ip), e.port], referenceEndpoint(text), JSON.stringify(text));
+    }),
+    { numRuns: numRuns * 10 },
+  );
+});
+
 /** 128 bits of an address as its IPv4-mapped form when IPv4. */
 function bits128(ip: IPAddress): number[] {
   const words = ip.family === 4 ? [0, 0, 0xffff, ip.w3] : [ip.w0, ip.w1, ip.w2, ip.w3];
@@ -242,16 +296,6 @@ test('PrefixSet.has agrees with some(cidrContains) over random sets', () => {
     params,
   );
 });
-
-const junk = fc.oneof(
-  fc.string({ maxLength: 60 }),
-  fc.string({ unit: 'binary', maxLength: 60 }),
-  fc
-    .array(fc.constantFrom(...'0123456789abcdefABCDEF:.%[]/ \t,;"-x'.split(''), '::ffff:', '255.', 'eth0'), {
-      maxLength: 30,
-    })
-    .map((a) => a.join('')),
-);
 
 test('no parser throws on arbitrary strings and slices', () => {
   fc.assert(

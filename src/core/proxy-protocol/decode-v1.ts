@@ -8,8 +8,7 @@
  * only bytes before i, so a prefix of a stream answers either `incomplete` or exactly what the
  * whole stream answers (same reason): the property the truncation and split tests pin.
  */
-import { formatIP, parseIP } from '../ip/address.ts';
-import type { IPAddress } from '../ip/types.ts';
+import { formatIP, parseIP, parseIPv4Number } from '../ip/address.ts';
 import type { ProxyDecodeResult, ProxyFamily } from './types.ts';
 
 /** §2.1: "a 108-byte buffer is always enough": the longest valid line is 107 bytes including CRLF. */
@@ -59,8 +58,8 @@ export function decodeV1(bytes: Uint8Array): ProxyDecodeResult {
 
   // TCP4 / TCP6: four fields, each preceded by exactly one space, then CRLF.
   const is6 = family === 'TCP6';
-  let src: IPAddress | null = null;
-  let dst: IPAddress | null = null;
+  let src = '';
+  let dst = '';
   let sourcePort = 0;
   let destinationPort = 0;
   for (let field = 0; field < 4; field++) {
@@ -90,13 +89,21 @@ export function decodeV1(bytes: Uint8Array): ProxyDecodeResult {
     }
     if (pos === start) return invalid('v1-bad-separator');
     if (field < 2) {
-      // The field holds only [0-9.] (TCP4) or [0-9A-Fa-f:.] (TCP6), so parseIP sees no zone;
-      // it takes one spelling per IPv4 address (no leading zeros, §2.1) and the RFC 4291 forms
-      // for IPv6, including a trailing dotted quad (HAProxy sends IPv4-mapped clients that way).
-      const ip = parseIP(String.fromCharCode.apply(null, bytes.subarray(start, pos) as unknown as number[]));
-      if (ip === null || ip.family !== (is6 ? 6 : 4)) return invalid('v1-bad-address');
-      if (field === 0) src = ip;
-      else dst = ip;
+      // The field holds only [0-9.] (TCP4) or [0-9A-Fa-f:.] (TCP6), so no zone can sneak in.
+      // IPv4: one spelling per address (no leading zeros, §2.1), so valid text is already
+      // canonical. IPv6: RFC 4291 text forms, including a trailing dotted quad (HAProxy sends
+      // IPv4-mapped clients that way), printed back RFC 5952.
+      const text = latin1(bytes, start, pos);
+      let canonical: string | null = null;
+      if (!is6) {
+        if (parseIPv4Number(text) >= 0) canonical = text;
+      } else {
+        const ip = parseIP(text);
+        if (ip !== null && ip.family === 6) canonical = formatIP(ip);
+      }
+      if (canonical === null) return invalid('v1-bad-address');
+      if (field === 0) src = canonical;
+      else dst = canonical;
     } else {
       const port = parsePort(bytes, start, pos);
       if (port < 0) return invalid('v1-bad-port');
@@ -115,9 +122,9 @@ export function decodeV1(bytes: Uint8Array): ProxyDecodeResult {
       version: 1,
       command: 'PROXY',
       family,
-      source: formatIP(src as IPAddress),
+      source: src,
       sourcePort,
-      destination: formatIP(dst as IPAddress),
+      destination: dst,
       destinationPort,
       tlvs: [],
       headerLength,
@@ -146,6 +153,13 @@ function unknownLine(bytes: Uint8Array, pos: number): ProxyDecodeResult {
     if (pos + 3 > V1_MAX_LENGTH) return invalid('v1-too-long');
   }
   return INCOMPLETE;
+}
+
+/** bytes[start, end) as text; the caller has checked every byte is ASCII. */
+function latin1(bytes: Uint8Array, start: number, end: number): string {
+  let out = '';
+  for (let i = start; i < end; i++) out += String.fromCharCode(bytes[i]);
+  return out;
 }
 
 function isDigit(c: number): boolean {

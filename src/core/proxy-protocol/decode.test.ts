@@ -76,8 +76,8 @@ test('v2: maxLength refuses a big announced length as soon as the 16 fixed bytes
   assert.deepEqual(decodeProxyHeader(big, { maxLength: 1024 }), { status: 'invalid', reason: 'v2-too-long' });
 });
 
-test('TLV values are copies: changing the input afterwards changes nothing', () => {
-  const bytes = v2(0x21, 0x11, [1, 2, 3, 4, 5, 6, 7, 8, 0, 1, 0, 2, 0x02, 0, 1, 0x61]);
+test('TLV values are copies, also from a Buffer: changing the input afterwards changes nothing', () => {
+  const bytes = Buffer.from(v2(0x21, 0x11, [1, 2, 3, 4, 5, 6, 7, 8, 0, 1, 0, 2, 0x02, 0, 1, 0x61]));
   const got = decodeProxyHeader(bytes);
   assert.equal(got.status, 'ok');
   bytes.fill(0);

@@ -82,7 +82,7 @@ export function walkTlvs(header: Uint8Array, start: number, end: number): TlvWal
         if (sp + 3 > send) return { tlvs, ssl, reason: 'v2-ssl-subtlv-overrun' };
         const slen = (header[sp + 1] << 8) | header[sp + 2];
         if (sp + 3 + slen > send) return { tlvs, ssl, reason: 'v2-ssl-subtlv-overrun' };
-        subtlvs.push({ type: header[sp], value: header.slice(sp + 3, sp + 3 + slen) });
+        subtlvs.push({ type: header[sp], value: copy(header, sp + 3, sp + 3 + slen) });
         sp += 3 + slen;
       }
       if (ssl === undefined) {
@@ -90,13 +90,20 @@ export function walkTlvs(header: Uint8Array, start: number, end: number): TlvWal
         ssl = { client: header[v], verify, subtlvs };
       }
     }
-    tlvs.push({ type, value: header.slice(v, v + len) });
+    tlvs.push({ type, value: copy(header, v, v + len) });
     pos = v + len;
   }
   return { tlvs, ssl, reason: undefined };
 }
 
 const ZERO4 = new Uint8Array(4);
+
+/** A plain Uint8Array copy (Buffer#slice would return a view into the caller's buffer). */
+function copy(bytes: Uint8Array, start: number, end: number): Uint8Array {
+  const out = new Uint8Array(end - start);
+  out.set(bytes.subarray(start, end));
+  return out;
+}
 const utf8 = new TextDecoder('utf-8', { fatal: false });
 
 /** The first TLV of `type`, or undefined. */

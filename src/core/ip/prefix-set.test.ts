@@ -144,6 +144,8 @@ test('PrefixSet: hasIPv4 takes unsigned or signed 32-bit values', () => {
 const bad: Array<{ name: string; entries: string[]; error: string }> = [
   { name: 'fail: unknown name lists the names', entries: ['loopbak'], error: 'named range (loopback, linklocal' },
   { name: 'fail: names are lowercase', entries: ['Loopback'], error: 'named range' },
+  { name: 'fail: unknown name with digits', entries: ['loopback6'], error: 'named range (loopback' },
+  { name: 'fail: non-canonical address', entries: ['010.0.0.1'], error: 'not an IP address, CIDR or named range' },
   { name: 'fail: CSV is not split here', entries: ['10.0.0.0/8, 127.0.0.1'], error: 'decimal digits' },
   { name: 'fail: host bits', entries: ['loopback', '10.1.2.3/8'], error: 'did you mean 10.0.0.0/8?' },
   { name: 'fail: empty entry', entries: [''], error: 'empty' },

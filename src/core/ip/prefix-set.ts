@@ -129,7 +129,8 @@ export class PrefixSet {
       if (isNamedRange(entry)) {
         cidrs = NAMED_RANGES[entry]!.map(parseCidr);
       } else {
-        if (!entry.includes('/') && parseIP(entry) === null && /^[A-Za-z_-]+$/.test(entry)) {
+        // Without a "/" the entry was meant as an address or a name: say which names exist.
+        if (entry !== '' && !entry.includes('/') && parseIP(entry) === null) {
           throw new InvalidCidrError(entry, `not an IP address, CIDR or named range (${NAMES})`);
         }
         cidrs = [parseCidr(entry)];

@@ -179,15 +179,17 @@ export async function loadCluster(options: LiveOptions): Promise<Snapshot> {
     networking: kc.makeApiClient(k8s.NetworkingV1Api),
     custom: kc.makeApiClient(k8s.CustomObjectsApi),
   };
-  // A deadline per request: the client passes the RequestContext's signal to fetch.
+  // A deadline per request: the client passes the RequestContext's signal to fetch. The
+  // object-parameter API hands options straight to the observable layer, so the middleware
+  // returns the client's own Observable (a PromiseMiddleware would not be wrapped there).
   const withDeadline = (): Options => ({
     middleware: [
       {
-        pre: async (context: { setSignal(signal: AbortSignal): void }) => {
+        pre: (context: { setSignal(signal: AbortSignal): void }) => {
           context.setSignal(AbortSignal.timeout(timeoutMs));
-          return context;
+          return new k8s.Observable(Promise.resolve(context));
         },
-        post: async (context: unknown) => context,
+        post: (context: unknown) => new k8s.Observable(Promise.resolve(context)),
       },
     ],
     middlewareMergeStrategy: 'append',
@@ -214,20 +216,28 @@ export async function loadCluster(options: LiveOptions): Promise<Snapshot> {
     });
   };
   const describe = (what: string, error: unknown): { status: number; text: string } => {
-    const status = typeof (error as { code?: unknown }).code === 'number' ? (error as { code: number }).code : 0;
-    if (status > 0) {
-      const body = (error as { body?: unknown }).body;
+    const name = (error as { name?: string }).name;
+    if (name === 'TimeoutError' || name === 'AbortError') {
+      return { status: 0, text: `${what}: no answer from ${cluster.server} within ${timeoutMs} ms` };
+    }
+    if (error instanceof k8s.ApiException) {
+      const status = error.code;
+      let body: unknown = error.body;
+      if (typeof body === 'string' && body.startsWith('{')) {
+        try {
+          body = JSON.parse(body);
+        } catch {
+          // keep the text
+        }
+      }
       const message =
         typeof body === 'object' && body !== null
           ? (body as { message?: string }).message
-          : typeof body === 'string'
+          : typeof body === 'string' && body
             ? body
             : undefined;
       return { status, text: `${what}: HTTP ${status}${message ? `: ${oneLine(message)}` : ''}` };
     }
-    const name = (error as { name?: string }).name;
-    if (name === 'TimeoutError' || name === 'AbortError')
-      return { status: 0, text: `${what}: no answer from ${cluster.server} within ${timeoutMs} ms` };
     const cause = (error as { cause?: unknown }).cause;
     return { status: 0, text: `${what}: cannot reach ${cluster.server}: ${oneLine(cause ?? error)}` };
   };

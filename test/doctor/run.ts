@@ -1,4 +1,4 @@
-/** Test helpers: load paths and run the doctor in-process. */
+/** Test helpers: load paths (or text as stdin) and run the doctor in-process. */
 import { runDoctor } from '../../src/doctor/engine.ts';
 import { loadManifests } from '../../src/doctor/loader/manifests.ts';
 import type { DoctorConfig } from '../../src/doctor/suppress.ts';
@@ -10,7 +10,6 @@ export async function doctorOn(paths: string[], config?: DoctorConfig) {
   return runDoctor(await loadManifests(paths), config);
 }
 
-export async function doctorOnText(text: string, file = 'input.yaml') {
-  return runDoctor(await loadManifests(['-'], async () => text));
-  void file;
+export async function doctorOnText(text: string, config?: DoctorConfig) {
+  return runDoctor(await loadManifests(['-'], async () => text), config);
 }

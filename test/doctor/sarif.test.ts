@@ -22,7 +22,7 @@ function validator() {
   const { id, $schema: _draft, ...rest } = schema;
   const ajv = new Ajv({ strict: false, allErrors: true });
   addFormats(ajv);
-  return ajv.compile({ $id: id, ...rest });
+  return ajv.compile({ $id: String(id), ...rest });
 }
 
 const validate = validator();

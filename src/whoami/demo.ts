@@ -70,7 +70,7 @@ export function demoInstructions(url: string): string[] {
     '  # (Linux answers on all of 127.0.0.0/8; elsewhere add the alias first)',
     `  curl --interface 127.0.0.2 -H 'X-Forwarded-For: 1.2.3.4' ${url}`,
     '',
-    '  # the same as JSON (the stable shape in docs/whoami.md)',
+    '  # JSON, the stable shape in docs/whoami.md',
     `  curl '${url}?format=json'`,
     '',
     `  # or open ${url} in a browser for the HTML page`,

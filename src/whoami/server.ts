@@ -69,6 +69,7 @@ export async function startWhoami(options: WhoamiOptions = {}): Promise<RunningW
   const host = options.host ?? hostname();
   const core = createSourceIp({ ...resolverOptionsOf(options), trace: true });
   const trust = trustReport(core.resolver, options);
+  const forwardedHeader = trust.header.toLowerCase();
   let closing = false;
 
   const handler = (req: IncomingMessage, res: ServerResponse): void => {
@@ -107,6 +108,7 @@ export async function startWhoami(options: WhoamiOptions = {}): Promise<RunningW
         {
           client: { ip: report.client.ip, port: report.client.port },
           peer: { ip: report.peer.ip, port: report.peer.port },
+          forwarded: { chain: headerLines(req.rawHeaders, forwardedHeader).map(cut) },
           resolve: { reason: report.client.reason },
           http: { method: report.request.method, status: 200 },
           spoof_attempts: report.spoofAttempts.length,
@@ -218,6 +220,11 @@ function send(res: ServerResponse, method: string | undefined, status: number, f
 }
 
 function ignore(): void {}
+
+/** Log fields hold attacker text: JSON-escaped by pino, and cut short here. */
+function cut(value: string): string {
+  return value.length > 512 ? `${value.slice(0, 512)}…` : value;
+}
 
 /** For messages about a listen failure: the address as the user typed it, escaped. */
 export function describeListen(listen: string, port: number): string {

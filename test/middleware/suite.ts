@@ -82,6 +82,20 @@ const cases: Case[] = [
     want: { client: '203.0.113.7', reason: 'rightmost-untrusted', peerTrusted: true },
   },
   {
+    name: 'express: trust proxy loopback, as req.ip would answer',
+    options: { semantics: 'express', trusted: ['loopback'] },
+    from: '127.0.0.1',
+    headers: [['X-Forwarded-For', '198.51.100.1, 203.0.113.7, 127.0.0.5']],
+    want: { client: '203.0.113.7', reason: 'rightmost-untrusted', peerTrusted: true },
+  },
+  {
+    name: 'express: an all-trusted chain answers its leftmost text verbatim, even garbage (proxy-addr)',
+    options: { semantics: 'express', trusted: ['loopback'] },
+    from: '127.0.0.1',
+    headers: [['X-Forwarded-For', 'garbage, 127.0.0.5']],
+    want: { client: 'garbage', reason: 'all-trusted-leftmost', peerTrusted: true },
+  },
+  {
     name: 'fail: strict refuses an invalid entry at the decision point',
     options: { trusted: ['127.0.0.1'] },
     from: '127.0.0.1',

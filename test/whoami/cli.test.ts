@@ -112,6 +112,7 @@ test('ready line names the real port, requests are logged, SIGTERM exits 0 after
   const access = JSON.parse(await child.waitFor((line) => line.includes('"msg":"request"')));
   assert.equal(access.client.ip, '203.0.113.7');
   assert.equal(access.peer.ip, '127.0.0.1');
+  assert.deepEqual(access.forwarded.chain, ['203.0.113.7']);
   assert.equal(access.resolve.reason, 'rightmost-untrusted');
   assert.equal(access.http.status, 200);
   assert.equal(typeof access.duration_ms, 'number');

@@ -64,6 +64,16 @@ export function crc32c(bytes: Uint8Array, start = 0, end = bytes.length, previou
   return ~crc >>> 0;
 }
 
+/**
+ * Continues `previous` over `count` zero bytes without needing a buffer of zeros (PP2 CRC32C:
+ * the checksum field counts as zeros, §2.2.3).
+ */
+export function crc32cZeros(previous: number, count: number): number {
+  let crc = ~previous >>> 0;
+  for (let i = 0; i < count; i++) crc = (TABLES[crc & 0xff] as number) ^ (crc >>> 8);
+  return ~crc >>> 0;
+}
+
 /** Byte-wise reference (one table lookup per byte), kept for the tests' cross-check. */
 export function crc32cBytewise(bytes: Uint8Array, start = 0, end = bytes.length): number {
   let crc = 0xffffffff;

@@ -114,8 +114,8 @@ export function decodeV2(bytes: Uint8Array, maxLength = V2_MAX_LENGTH): ProxyDec
       version: 2,
       command: 'PROXY',
       family,
-      source: formatIP(ipFromBytes(bytes, a, 4)),
-      destination: formatIP(ipFromBytes(bytes, a + 4, 4)),
+      source: dottedQuad(bytes, a),
+      destination: dottedQuad(bytes, a + 4),
       sourcePort: (bytes[a + 8] << 8) | bytes[a + 9],
       destinationPort: (bytes[a + 10] << 8) | bytes[a + 11],
       tlvs: walk.tlvs,
@@ -146,6 +146,11 @@ export function decodeV2(bytes: Uint8Array, maxLength = V2_MAX_LENGTH): ProxyDec
   }
   if (walk.ssl !== undefined) header = { ...header, ssl: walk.ssl };
   return { status: 'ok', header };
+}
+
+/** IPv4 text straight from the 4 bytes (the dotted quad has one spelling; no parse/format round trip). */
+function dottedQuad(b: Uint8Array, at: number): string {
+  return `${b[at]}.${b[at + 1]}.${b[at + 2]}.${b[at + 3]}`;
 }
 
 /** A 108-byte sun_path without its trailing NULs (a leading NUL, Linux's abstract namespace, stays). */

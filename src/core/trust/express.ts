@@ -110,8 +110,10 @@ export function resolveExpress(
   if (at === 0) {
     reason =
       socket === undefined && !peerTrusted ? 'peer-not-ip' : peerTrusted ? 'trusted-peer-no-header' : 'untrusted-peer';
-  } else if (at === last) reason = 'all-trusted-leftmost';
-  else if (compiled.kind === 'hops') reason = 'hop-count';
+  } else if (at === last && trust(client, at)) {
+    // proxy-addr never checks the leftmost entry; the reason says whether it would pass.
+    reason = 'all-trusted-leftmost';
+  } else if (compiled.kind === 'hops') reason = 'hop-count';
   else reason = ipaddrParse(client) === null ? 'invalid-entry-verbatim' : 'rightmost-untrusted';
   const peerIp = ipaddrParse(socket);
   return {

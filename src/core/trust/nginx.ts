@@ -333,9 +333,12 @@ export function resolveNginx(config: NginxRealIpConfig, input: ResolveInput, opt
       ? 'rightmost-untrusted'
       : state.stop === 'invalid'
         ? 'invalid-entry-kept-last'
-        : config.recursive
-          ? 'all-trusted-leftmost'
-          : 'rightmost-entry';
+        : !config.recursive
+          ? 'rightmost-entry'
+          : // The leftmost entry is never trust-checked by nginx; the reason says whether it would pass.
+            nginxCidrMatch(state.cur, config.from) === null
+            ? 'rightmost-untrusted'
+            : 'all-trusted-leftmost';
   return {
     client: nginxFormatAddress(state.cur),
     port: state.port > 0 ? state.port : null,

@@ -1,0 +1,87 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { createExpressResolver, forwardedEntries, nodeJoinedHeader } from './express.ts';
+import { EXPRESS_VECTOR_CONFIGS, EXPRESS_VECTORS } from './express.vectors.ts';
+import { createResolver } from './resolver.ts';
+
+// Recorded from Express 5 (test/resolve/record-vectors.ts); the differential test checks thousands more.
+for (const v of EXPRESS_VECTORS) {
+  test(`express vector: ${v.name}`, () => {
+    const options = EXPRESS_VECTOR_CONFIGS[v.config];
+    assert.ok(options, v.config);
+    const got = createExpressResolver(options).resolve({ peer: v.peer, rawHeaders: v.headers.flat() });
+    assert.equal(got.client, v.want);
+    assert.equal(got.port, null);
+  });
+}
+
+test('express through createResolver: dispatch and the same answer', () => {
+  const v = EXPRESS_VECTORS.find((x) => x.config === 'loopback');
+  assert.ok(v);
+  const options = EXPRESS_VECTOR_CONFIGS[v.config];
+  assert.ok(options);
+  const resolver = createResolver(options);
+  assert.equal(resolver.semantics, 'express');
+  assert.equal(resolver.resolve({ peer: v.peer, rawHeaders: v.headers.flat() }).client, v.want);
+});
+
+test('Node joins lines with ", " after trimming SP/HTAB; only X-Forwarded-For counts', () => {
+  const raw = [
+    'X-Forwarded-For',
+    ' \t1.1.1.1\t',
+    'X-Real-IP',
+    '9.9.9.9',
+    'x-forwarded-for',
+    '',
+    'X-FORWARDED-FOR',
+    '2.2.2.2',
+  ];
+  assert.equal(nodeJoinedHeader(raw, 'x-forwarded-for'), '1.1.1.1, , 2.2.2.2');
+  assert.equal(nodeJoinedHeader(['X_Forwarded_For', '1.1.1.1'], 'x-forwarded-for'), undefined);
+});
+
+test('forwarded 0.2.0 parsing: right to left, spaces trimmed, TAB kept, empty skipped', () => {
+  assert.deepEqual(forwardedEntries('a, b ,, c d,\tx , '), ['\tx', 'c d', 'b', 'a']);
+  assert.deepEqual(forwardedEntries(''), []);
+});
+
+test('express reasons and the undefined socket (Unix) → null', () => {
+  const loop = createExpressResolver({ semantics: 'express', trusted: ['loopback'] });
+  const reason = (peer: string | undefined, xff: string): [string | null, string] => {
+    const r = loop.resolve({ peer, rawHeaders: ['X-Forwarded-For', xff] });
+    return [r.client, r.reason];
+  };
+  assert.deepEqual(reason('127.0.0.1', '1.1.1.1'), ['1.1.1.1', 'rightmost-untrusted']);
+  assert.deepEqual(reason('127.0.0.1', 'nope'), ['nope', 'invalid-entry-verbatim']);
+  assert.deepEqual(reason('127.0.0.1', '127.0.0.3'), ['127.0.0.3', 'all-trusted-leftmost']);
+  assert.deepEqual(reason('127.0.0.1', 'nope, 1.1.1.1'), ['1.1.1.1', 'rightmost-untrusted']);
+  assert.deepEqual(reason('127.0.0.1', '1.1.1.1, nope, 127.0.0.2'), ['nope', 'invalid-entry-verbatim']);
+  assert.deepEqual(reason('9.9.9.9', '1.1.1.1'), ['9.9.9.9', 'untrusted-peer']);
+  assert.deepEqual(reason(undefined, '1.1.1.1'), [null, 'peer-not-ip']);
+  const all = createExpressResolver({ semantics: 'express', trustAll: true });
+  assert.equal(all.trustsEverything, true);
+  assert.equal(all.resolve({ peer: undefined, rawHeaders: ['X-Forwarded-For', '1.1.1.1'] }).client, '1.1.1.1');
+  assert.equal(all.resolve({ peer: undefined, rawHeaders: [] }).client, null);
+  const hops = createExpressResolver({ semantics: 'express', hops: 1 });
+  assert.deepEqual(
+    [hops.resolve({ peer: '127.0.0.1', rawHeaders: ['X-Forwarded-For', '1.1.1.1, 2.2.2.2'] }).reason],
+    ['hop-count'],
+  );
+});
+
+test('express trace: each address with its verdict and range', () => {
+  const r = createExpressResolver({ semantics: 'express', trusted: ['loopback', '10.0.0.0/8'] });
+  const got = r.resolve(
+    { peer: '::ffff:127.0.0.1', rawHeaders: ['X-Forwarded-For', '1.1.1.1, 10.0.0.2'] },
+    { trace: true },
+  );
+  assert.deepEqual(
+    got.trace?.map((s) => [s.source, s.value, s.verdict, s.range ?? '']),
+    [
+      ['peer', '::ffff:127.0.0.1', 'trusted', 'loopback'],
+      ['header', '10.0.0.2', 'trusted', '10.0.0.0/8'],
+      ['header', '1.1.1.1', 'client', ''],
+    ],
+  );
+  assert.equal(got.peer, '127.0.0.1');
+});

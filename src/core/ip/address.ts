@@ -27,6 +27,8 @@ const BRACKET_CLOSE = 0x5d;
  */
 export function parseIPv4Number(text: string, start = 0, end: number = text.length): number {
   // Shortest is `0.0.0.0` (7), longest `255.255.255.255` (15).
+  if (!(start >= 0)) start = 0;
+  if (!(end <= text.length)) end = text.length;
   if (end - start < 7 || end - start > 15) return -1;
   const value = scanIPv4(text, start, end);
   return value >= 0 && scanEnd === end ? value : -1;
@@ -46,7 +48,7 @@ function scanIPv4(text: string, start: number, limit: number): number {
   for (let p = 0; p < 4; p++) {
     if (i >= limit) return -1;
     let d = text.charCodeAt(i) - DIGIT_0;
-    if (d < 0 || d > 9) return -1;
+    if (!(d >= 0 && d <= 9)) return -1;
     let part = d;
     i++;
     if (i < limit) {
@@ -203,8 +205,9 @@ function parseIPv6(text: string, start: number, end: number): IPAddress | null {
  * @example parseIP('2001:DB8::1%eth0') // { family: 6, w0: 0x20010db8, …, zone: 'eth0' }
  */
 export function parseIP(text: string, start = 0, end: number = text.length): IPAddress | null {
-  if (start < 0) start = 0;
-  if (end > text.length) end = text.length;
+  // Out-of-range or NaN bounds are clamped to the text (comparisons with NaN are false).
+  if (!(start >= 0)) start = 0;
+  if (!(end <= text.length)) end = text.length;
   const n = parseIPv4Number(text, start, end);
   if (n >= 0) return { family: 4, w0: 0, w1: 0, w2: 0, w3: n, zone: '' };
   // A string without a colon is never IPv6 (`::` or eight groups need one), so this is cheap to try.
@@ -222,7 +225,7 @@ function parsePort(text: string, start: number, end: number): number {
   let port = 0;
   for (let i = start; i < end; i++) {
     const c = text.charCodeAt(i);
-    if (c < DIGIT_0 || c > DIGIT_9) return -1;
+    if (!(c >= DIGIT_0 && c <= DIGIT_9)) return -1;
     port = port * 10 + (c - DIGIT_0);
   }
   return port > 65535 ? -1 : port;
@@ -239,8 +242,9 @@ function parsePort(text: string, start: number, end: number): number {
  * @example parseEndpoint('[2001:db8::1]:443') // { ip: …, port: 443 }
  */
 export function parseEndpoint(text: string, start = 0, end: number = text.length): Endpoint | null {
-  if (start < 0) start = 0;
-  if (end > text.length) end = text.length;
+  // Out-of-range or NaN bounds are clamped to the text (comparisons with NaN are false).
+  if (!(start >= 0)) start = 0;
+  if (!(end <= text.length)) end = text.length;
   if (start >= end) return null;
   if (text.charCodeAt(start) === BRACKET_OPEN) {
     let close = -1;

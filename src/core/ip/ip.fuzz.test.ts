@@ -313,6 +313,29 @@ test('no parser throws on arbitrary strings and slices', () => {
   );
 });
 
+test('parsing a slice equals parsing the sliced text (bounds clamped)', () => {
+  const bound = fc.oneof(fc.integer({ min: -3, max: 70 }), fc.constantFrom(Number.NaN, Number.POSITIVE_INFINITY, -0));
+  fc.assert(
+    fc.property(
+      fc.oneof(
+        junk,
+        anyIP.map((ip) => `x${formatEndpoint(ip, 80)}y`),
+      ),
+      bound,
+      bound,
+      (text, a, b) => {
+        const from = a >= 0 ? a : 0;
+        const to = b <= text.length ? b : text.length;
+        const sliced = text.slice(from, Math.max(from, to));
+        assert.deepEqual(parseIP(text, a, b), parseIP(sliced), JSON.stringify([text, a, b]));
+        assert.deepEqual(parseEndpoint(text, a, b), parseEndpoint(sliced), JSON.stringify([text, a, b]));
+        assert.equal(parseIPv4Number(text, a, b), parseIPv4Number(sliced), JSON.stringify([text, a, b]));
+      },
+    ),
+    { numRuns: numRuns * 5 },
+  );
+});
+
 test('parseCidr and PrefixSet.compile throw only InvalidCidrError', () => {
   fc.assert(
     fc.property(junk, (text) => {

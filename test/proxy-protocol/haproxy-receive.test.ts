@@ -271,7 +271,8 @@ test('HAProxy TLS frontend, send-proxy-v2 with ssl,cert-cn,authority: SNI, TLS v
 });
 
 test('every HAProxy connection was accepted by our listener, none refused', { skip }, async () => {
-  await waitFor(() => pp.counters().accepted >= 9);
+  // 8 requests above; the readiness probes may add a few more (HAProxy connects in TCP mode at accept).
+  await waitFor(() => pp.counters().accepted >= 8);
   const c = pp.counters();
   assert.equal(c.invalid, 0);
   assert.equal(c.rejected, 0);

@@ -11,18 +11,9 @@ import { createNginxResolver } from '../../src/core/trust/nginx.ts';
 import type { Resolver } from '../../src/core/trust/types.ts';
 import { requireProgram } from '../support/programs.ts';
 import { NGINX_CONFIGS, PEERS } from './nginx-configs.ts';
+import { recordNginx } from './nginx-record.ts';
 import { type NginxServerConfig, type RunningNginx, startNginx } from './nginx-runner.ts';
-import { pipeline, rawRequest } from './raw-http.ts';
 import { pick, prng, randomHeaders, toRawHeaders } from './request-generator.ts';
-
-export interface RecordedCase {
-  readonly config: string;
-  readonly peer: string;
-  readonly peerPort: number;
-  readonly headers: readonly (readonly [string, string])[];
-  readonly remoteAddr: string;
-  readonly remotePort: string;
-}
 
 const program = requireProgram('nginx');
 const PER_CONFIG = Number(process.env.SOURCEIP_NGINX_REQUESTS ?? 500);
@@ -45,39 +36,6 @@ function resolverFor(config: NginxServerConfig): Resolver {
   });
 }
 
-/** Send every case of one config, grouped per source address on pipelined keep-alive sockets. */
-async function record(
-  running: RunningNginx,
-  config: NginxServerConfig,
-  cases: readonly { peer: string; headers: [string, string][] }[],
-): Promise<RecordedCase[]> {
-  const port = running.ports.get(config.name) as number;
-  const byPeer = new Map<string, number[]>();
-  cases.forEach((c, i) => {
-    const list = byPeer.get(c.peer) ?? [];
-    list.push(i);
-    byPeer.set(c.peer, list);
-  });
-  const out: RecordedCase[] = new Array(cases.length);
-  await Promise.all(
-    [...byPeer].map(async ([peer, indexes]) => {
-      const host = peer.includes(':') ? '::1' : '127.0.0.1';
-      const requests = indexes.map((i) => rawRequest((cases[i] as { headers: [string, string][] }).headers));
-      const { responses, localPort } = await pipeline(host, port, peer, requests);
-      indexes.forEach((caseIndex, k) => {
-        const response = responses[k] as { status: number; body: string };
-        assert.equal(response.status, 200, `nginx answered ${response.status} to ${JSON.stringify(requests[k])}`);
-        const [remoteAddr = '', remotePort = '', realipAddr = '', realipPort = ''] = response.body.split('|');
-        assert.equal(realipAddr, peer, 'nginx saw another source address than the one bound');
-        assert.equal(realipPort, String(localPort));
-        const c = cases[caseIndex] as { peer: string; headers: [string, string][] };
-        out[caseIndex] = { config: config.name, peer, peerPort: localPort, headers: c.headers, remoteAddr, remotePort };
-      });
-    }),
-  );
-  return out;
-}
-
 test(`nginx strategy matches nginx 1.22 on generated requests (seed ${SEED})`, {
   skip: typeof program === 'string' ? false : program.skip,
 }, async () => {
@@ -87,7 +45,7 @@ test(`nginx strategy matches nginx 1.22 on generated requests (seed ${SEED})`, {
   let total = 0;
   for (const config of NGINX_CONFIGS) {
     const cases = Array.from({ length: PER_CONFIG }, () => ({ peer: pick(rand, PEERS), headers: randomHeaders(rand) }));
-    const recorded = await record(running, config, cases);
+    const recorded = await recordNginx(running, config, cases);
     const resolver = resolverFor(config);
     for (const r of recorded) {
       total++;

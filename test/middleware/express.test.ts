@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { sourceip } from '../../src/middleware/express.ts';
@@ -9,7 +9,7 @@ import { middlewareSuite } from './suite.ts';
 
 middlewareSuite(
   'express',
-  async (options: SourceIpOptions) => {
+  async (options: SourceIpOptions, setup) => {
     const app = express();
     app.use(sourceip(options));
     app.get('/trace', (req, res) => {
@@ -18,7 +18,9 @@ middlewareSuite(
     app.get('/', (req, res) => {
       res.json({ ...JSON.parse(JSON.stringify(req.sourceip)), clientIp: req.clientIp });
     });
-    const server: Server = app.listen(0, '127.0.0.1');
+    const server: Server = createServer(app);
+    setup?.(server);
+    server.listen(0, '127.0.0.1');
     await once(server, 'listening');
     const { port } = server.address() as AddressInfo;
     return {

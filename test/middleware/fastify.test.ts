@@ -3,8 +3,9 @@ import { sourceip } from '../../src/middleware/fastify.ts';
 import type { SourceIpOptions } from '../../src/middleware/shared.ts';
 import { middlewareSuite } from './suite.ts';
 
-middlewareSuite('fastify', async (options: SourceIpOptions) => {
+middlewareSuite('fastify', async (options: SourceIpOptions, setup) => {
   const app = Fastify();
+  setup?.(app.server);
   await app.register(sourceip, options);
   // A route in an encapsulated child context still sees the decoration (skip-override).
   await app.register(async (child) => {

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
-import { serve } from '@hono/node-server';
+import { createAdaptorServer } from '@hono/node-server';
 import { Hono } from 'hono';
 import { type SourceIpEnv, sourceip } from '../../src/middleware/hono.ts';
 import type { SourceIpOptions } from '../../src/middleware/shared.ts';
@@ -9,16 +11,16 @@ import { middlewareSuite } from './suite.ts';
 
 middlewareSuite(
   'hono (@hono/node-server)',
-  async (options: SourceIpOptions) => {
+  async (options: SourceIpOptions, setup) => {
     const app = new Hono<SourceIpEnv>();
     app.use(sourceip(options));
     app.get('/trace', (c) => c.json({ trace: c.var.sourceip.trace }));
     app.get('/', (c) => c.json({ ...JSON.parse(JSON.stringify(c.var.sourceip)), clientIp: c.var.clientIp }));
-    const { server, port } = await new Promise<{ server: ReturnType<typeof serve>; port: number }>((resolve) => {
-      const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info: AddressInfo) =>
-        resolve({ server, port: info.port }),
-      );
-    });
+    const server = createAdaptorServer({ fetch: app.fetch }) as Server;
+    setup?.(server);
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const { port } = server.address() as AddressInfo;
     return {
       url: `http://127.0.0.1:${port}/`,
       close: () => new Promise((resolve) => server.close(() => resolve())),

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Koa from 'koa';
 import { type SourceIpState, sourceip } from '../../src/middleware/koa.ts';
@@ -8,7 +9,7 @@ import { middlewareSuite } from './suite.ts';
 
 middlewareSuite(
   'koa',
-  async (options: SourceIpOptions) => {
+  async (options: SourceIpOptions, setup) => {
     const app = new Koa<SourceIpState>();
     app.use(sourceip(options));
     app.use((ctx) => {
@@ -17,7 +18,9 @@ middlewareSuite(
           ? { trace: ctx.state.sourceip.trace }
           : { ...JSON.parse(JSON.stringify(ctx.state.sourceip)), clientIp: ctx.state.clientIp };
     });
-    const server = app.listen(0, '127.0.0.1');
+    const server = createServer(app.callback());
+    setup?.(server);
+    server.listen(0, '127.0.0.1');
     await once(server, 'listening');
     const { port } = server.address() as AddressInfo;
     return {

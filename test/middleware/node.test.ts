@@ -8,7 +8,8 @@ import type { SourceIpOptions } from '../../src/middleware/shared.ts';
 import { middlewareSuite, type RunningApp } from './suite.ts';
 import { getJson } from './support.ts';
 
-async function serve(server: Server): Promise<RunningApp> {
+async function serve(server: Server, setup?: (server: Server) => void): Promise<RunningApp> {
+  setup?.(server);
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
@@ -18,13 +19,13 @@ async function serve(server: Server): Promise<RunningApp> {
   };
 }
 
-middlewareSuite('node:http withClientIp', async (options: SourceIpOptions) => {
+middlewareSuite('node:http withClientIp', async (options: SourceIpOptions, setup) => {
   const handler = withClientIp((req, res) => {
     const body = req.url === '/trace' ? { trace: req.sourceip.trace } : req.sourceip;
     res.setHeader('content-type', 'application/json');
     res.end(JSON.stringify(body));
   }, options);
-  return serve(createServer(handler));
+  return serve(createServer(handler), setup);
 });
 
 test('node:http sourceip(): returns the resolution and stores it on req', async () => {

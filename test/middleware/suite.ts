@@ -6,7 +6,10 @@
  *   GET /trace   → `{ trace: resolution.trace }`: reading it computes it on demand
  */
 import assert from 'node:assert/strict';
+import type { Server } from 'node:http';
 import { describe, test } from 'node:test';
+import { encodeProxyHeader } from '../../src/core/proxy-protocol/encode.ts';
+import { acceptProxyProtocol } from '../../src/core/proxy-protocol/listener.ts';
 import type { SourceIpOptions } from '../../src/middleware/shared.ts';
 import { getJson, type Json } from './support.ts';
 
@@ -15,7 +18,11 @@ export interface RunningApp {
   close(): Promise<void>;
 }
 
-export type AppFactory = (options: SourceIpOptions) => Promise<RunningApp>;
+/**
+ * Starts the app with the adapter configured by `options`. `setup`, when given, must be called
+ * with the app's http.Server before it listens (the PROXY protocol tests wrap it).
+ */
+export type AppFactory = (options: SourceIpOptions, setup?: (server: Server) => void) => Promise<RunningApp>;
 
 type Case = {
   name: string;
@@ -89,11 +96,11 @@ const cases: Case[] = [
     want: { client: '203.0.113.7', reason: 'rightmost-untrusted', peerTrusted: true },
   },
   {
-    name: 'express: an all-trusted chain answers its leftmost text verbatim, even garbage (proxy-addr)',
+    name: 'express: a garbage entry reached by the walk is answered verbatim, as req.ip does (proxy-addr)',
     options: { semantics: 'express', trusted: ['loopback'] },
     from: '127.0.0.1',
     headers: [['X-Forwarded-For', 'garbage, 127.0.0.5']],
-    want: { client: 'garbage', reason: 'all-trusted-leftmost', peerTrusted: true },
+    want: { client: 'garbage', reason: 'invalid-entry-verbatim', peerTrusted: true },
   },
   {
     name: 'fail: strict refuses an invalid entry at the decision point',
@@ -153,6 +160,38 @@ export function middlewareSuite(framework: string, start: AppFactory, extra?: (r
           headers: [['X-Forwarded-For', '203.0.113.7']],
         });
         assert.ok(Array.isArray(json.trace) && json.trace.length >= 2, JSON.stringify(json));
+      } finally {
+        await app.close();
+      }
+    });
+
+    test('PROXY protocol: the PROXY source is the resolver peer, its XFF counts only when trusted', async () => {
+      let wrapped = false;
+      const app = await start({ trusted: ['10.0.0.0/8'] }, (server) => {
+        acceptProxyProtocol(server, { mode: 'required', trusted: ['127.0.0.1'] });
+        wrapped = true;
+      });
+      try {
+        assert.ok(wrapped, 'the factory did not hand over its server');
+        const header = (source: string) =>
+          encodeProxyHeader({ version: 2, source, sourcePort: 4242, destination: '10.0.0.1', destinationPort: 80 });
+        const xff: Array<[string, string]> = [['X-Forwarded-For', '203.0.113.9']];
+        const viaTrusted = await getJson(app.url, {
+          localAddress: '127.0.0.1',
+          preamble: header('10.1.2.3'),
+          headers: xff,
+        });
+        assert.equal(viaTrusted.json.peer, '10.1.2.3');
+        assert.equal(viaTrusted.json.peerTrusted, true);
+        assert.equal(viaTrusted.json.client, '203.0.113.9');
+        const viaUntrusted = await getJson(app.url, {
+          localAddress: '127.0.0.1',
+          preamble: header('198.51.100.4'),
+          headers: xff,
+        });
+        assert.equal(viaUntrusted.json.client, '198.51.100.4');
+        assert.equal(viaUntrusted.json.port, 4242);
+        assert.equal(viaUntrusted.json.reason, 'untrusted-peer');
       } finally {
         await app.close();
       }

@@ -11,7 +11,7 @@ export interface TrustAnalysis {
   readonly entries: readonly string[];
   /** An entry covers every address (`0.0.0.0/0`, `::/0`, `any`, `*`, `all`, `true`). */
   readonly everything: boolean;
-  /** The widest entry when it is wider than /8 (IPv4) or /16 (IPv6) but not everything. */
+  /** The first entry wider than /8 (IPv4) or /7 (IPv6: wider than fc00::/7, e.g. 2000::/3) that is not everything. */
   readonly veryWide: string | undefined;
   /** Entries that are neither an address, a CIDR nor a named range. */
   readonly invalid: readonly string[];
@@ -48,7 +48,7 @@ export function analyzeTrust(value: unknown): TrustAnalysis {
         continue;
       }
       if (prefix.bits === 0) everything = true;
-      else if (prefix.bits < (prefix.family === 4 ? 8 : 16)) veryWide ??= entry;
+      else if (prefix.bits < (prefix.family === 4 ? 8 : 7)) veryWide ??= entry;
     }
   }
   return { entries, everything, veryWide: everything ? undefined : veryWide, invalid };

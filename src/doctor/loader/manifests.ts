@@ -194,7 +194,9 @@ export function looksLikeSourceipConfig(value: Record<string, unknown>, file: st
 }
 
 function helmSourceOf(doc: Document.Parsed): string | undefined {
-  const comment = doc.commentBefore ?? '';
+  // After `---` the comment belongs to the first node; before any marker, to the document.
+  const contents = doc.contents as { commentBefore?: string | null } | null;
+  const comment = `${doc.commentBefore ?? ''}\n${contents?.commentBefore ?? ''}`;
   const match = /(?:^|\n)\s*Source:\s*(\S+)/.exec(comment);
   return match ? match[1] : undefined;
 }

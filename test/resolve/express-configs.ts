@@ -29,4 +29,9 @@ export const EXPRESS_CONFIGS: readonly ExpressConfig[] = [
     options: { semantics: 'express', trusted: ['::ffff:127.0.0.0/104', '::ffff:10.0.0.5', '192.168.0.0/16'] },
   },
   csv('linklocal-ipv6', 'linklocal, ::1/128, 2001:db8::/48, fe80::/10'),
+  {
+    name: 'csv-as-one-item',
+    setting: ' loopback ,10.0.0.0/8 ',
+    options: { semantics: 'express', trusted: [' loopback ,10.0.0.0/8 '] },
+  },
 ];

@@ -85,3 +85,13 @@ test('express trace: each address with its verdict and range', () => {
   );
   assert.equal(got.peer, '127.0.0.1');
 });
+
+test('express: a one-item trusted list is read as the CSV string form', () => {
+  const r = createExpressResolver({ semantics: 'express', trusted: ['loopback, 10.0.0.0/8'] });
+  assert.equal(
+    r.resolve({ peer: '127.0.0.1', rawHeaders: ['X-Forwarded-For', '1.1.1.1, 10.0.0.2'] }).client,
+    '1.1.1.1',
+  );
+  assert.throws(() => createExpressResolver({ semantics: 'express', trusted: ['loopback, 10.0.0.0/8', '::1'] }));
+  assert.throws(() => createExpressResolver({ semantics: 'express', trusted: [''] }));
+});

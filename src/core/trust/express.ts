@@ -25,11 +25,17 @@ import {
 } from './express-address.ts';
 import type { Resolution, ResolveInput, ResolveOptions, Resolver, ResolverOptions, TraceStep } from './types.ts';
 
-/** Which `trust proxy` value the resolver options stand for: `trustAll` > `hops` > `trusted` > false. */
+/**
+ * Which `trust proxy` value the resolver options stand for: `trustAll` > `hops` > `trusted` > false.
+ * A one-item `trusted` list is read as Express's string form (`'loopback, 10.0.0.0/8'`: split at
+ * commas, items trimmed): for one item the string and array forms differ only where the array
+ * form throws (a comma or surrounding spaces), so this accepts a CSV setting passed as `[csv]`.
+ */
 export function expressTrustSetting(options: ResolverOptions): ExpressTrustSetting {
   if (options.trustAll === true) return true;
   if (typeof options.hops === 'number') return options.hops;
-  if (options.trusted !== undefined) return options.trusted;
+  const trusted = options.trusted;
+  if (trusted !== undefined) return trusted.length === 1 && typeof trusted[0] === 'string' ? trusted[0] : trusted;
   return false;
 }
 

@@ -5,8 +5,6 @@
 
 export type WhoamiFormat = 'json' | 'text' | 'html';
 
-export const FORMATS: readonly WhoamiFormat[] = ['json', 'text', 'html'];
-
 export const MEDIA_TYPES: Readonly<Record<WhoamiFormat, string>> = {
   text: 'text/plain',
   json: 'application/json',

@@ -82,30 +82,22 @@ export function parseCidr(text: string): Cidr {
 
 /**
  * True when `ip` is inside `cidr`. The zone is ignored. An IPv4 address and its IPv4-mapped IPv6
- * form (`::ffff:a.b.c.d`) are the same host: a mapped address matches IPv4 networks, and an
- * IPv4 address matches IPv6 networks that contain its mapped form (e.g. `::/0`).
+ * form (`::ffff:a.b.c.d`) are the same host and both belong to IPv4 space: they match IPv4
+ * networks (and mapped networks, which parseCidr stores as IPv4) and never IPv6 networks, not
+ * even `::/0` — as nginx (`ngx_cidr_match`) and proxy-addr decide.
  *
  * @example cidrContains(parseCidr('10.0.0.0/8'), parseIP('::ffff:10.1.2.3')!) // true
  */
 export function cidrContains(cidr: Cidr, ip: IPAddress): boolean {
   const net = cidr.ip;
   const prefix = cidr.prefix;
-  if (net.family === 4) {
-    if (ip.family === 6 && !(ip.w0 === 0 && ip.w1 === 0 && ip.w2 === 0xffff)) return false;
-    return (ip.w3 & wordMask(prefix)) >>> 0 === net.w3;
-  }
-  let w0 = ip.w0;
-  let w1 = ip.w1;
-  let w2 = ip.w2;
-  if (ip.family === 4) {
-    w0 = 0;
-    w1 = 0;
-    w2 = 0xffff;
-  }
+  const isV4Space = ip.family === 4 || (ip.w0 === 0 && ip.w1 === 0 && ip.w2 === 0xffff);
+  if (net.family === 4) return isV4Space && (ip.w3 & wordMask(prefix)) >>> 0 === net.w3;
   return (
-    (w0 & wordMask(prefix)) >>> 0 === net.w0 &&
-    (w1 & wordMask(prefix - 32)) >>> 0 === net.w1 &&
-    (w2 & wordMask(prefix - 64)) >>> 0 === net.w2 &&
+    !isV4Space &&
+    (ip.w0 & wordMask(prefix)) >>> 0 === net.w0 &&
+    (ip.w1 & wordMask(prefix - 32)) >>> 0 === net.w1 &&
+    (ip.w2 & wordMask(prefix - 64)) >>> 0 === net.w2 &&
     (ip.w3 & wordMask(prefix - 96)) >>> 0 === net.w3
   );
 }

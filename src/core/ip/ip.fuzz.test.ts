@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { test } from 'node:test';
 import fc from 'fast-check';
+import proxyaddr from 'proxy-addr';
 import { InvalidCidrError } from '../errors.ts';
 import {
   equalIP,
@@ -249,7 +250,7 @@ test('parseEndpoint agrees with a plain reference on near-valid endpoints', () =
   );
 });
 
-/** 128 bits of an address as its IPv4-mapped form when IPv4. */
+/** 128 bits of an address, IPv4 as its IPv4-mapped form. */
 function bits128(ip: IPAddress): number[] {
   const words = ip.family === 4 ? [0, 0, 0xffff, ip.w3] : [ip.w0, ip.w1, ip.w2, ip.w3];
   const out: number[] = [];
@@ -271,10 +272,29 @@ test('cidrContains agrees with a bit-by-bit reference', () => {
       const netBits = bits128(cidr.ip);
       const plen = cidr.ip.family === 4 ? cidr.prefix + 96 : cidr.prefix;
       const ipBits = bits128(unmapIPv4(probe));
-      let want = true;
+      // IPv4 space (plain or mapped) and IPv6 networks never match each other.
+      let want = (cidr.ip.family === 4) === (unmapIPv4(probe).family === 4);
       for (let b = 0; b < plen; b++) if (netBits[b] !== ipBits[b]) want = false;
       assert.equal(cidrContains(cidr, probe), want, `${cidr.text} ∋ ${formatIP(probe)}`);
       assert.equal(PrefixSet.compile([cidr.text]).has(probe), want, `set ${cidr.text} ∋ ${formatIP(probe)}`);
+    }),
+    params,
+  );
+});
+
+test('single-network matching agrees with proxy-addr (Express trust proxy), both families', () => {
+  // proxy-addr rejects /0, so prefixes start at 1; probes carry no zone (ipaddr.js and we differ there).
+  const network = fc.oneof(
+    fc.tuple(ipv4, fc.integer({ min: 1, max: 32 })),
+    fc.tuple(fc.oneof(ipv6, mapped), fc.integer({ min: 1, max: 128 })),
+  );
+  fc.assert(
+    fc.property(network, anyIP, fc.boolean(), ([base, prefix], other, near) => {
+      const text = `${formatIP(maskIP({ ...base, zone: '' }, prefix))}/${prefix}`;
+      const probe = { ...(near && base.family === other.family ? { ...base, w3: other.w3 } : other), zone: '' };
+      const theirs = proxyaddr.compile(text)(formatIP(probe), 0);
+      assert.equal(cidrContains(parseCidr(text), probe), theirs, `${text} ∋ ${formatIP(probe)}`);
+      assert.equal(PrefixSet.compile([text]).has(probe), theirs, `set ${text} ∋ ${formatIP(probe)}`);
     }),
     params,
   );

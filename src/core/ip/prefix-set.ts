@@ -15,8 +15,6 @@ import type { Cidr, IPAddress } from './types.ts';
 type Interval = { start: bigint; end: bigint; label: number };
 type Item = Interval & { order: number };
 
-const MAPPED_PREFIX = 0xffffn << 32n; // ::ffff:0:0
-
 function cidrToInterval(cidr: Cidr): { start: bigint; end: bigint } {
   const ip = cidr.ip;
   const bits = ip.family === 4 ? 32 : 128;
@@ -142,11 +140,6 @@ export class PrefixSet {
           v4.push({ start, end, label, order: order++ });
         } else {
           v6.push({ start, end, label, order: order++ });
-          // An IPv6 network wider than /96 that contains ::ffff:0:0/96 holds every mapped IPv4
-          // address; IPv4 and mapped lookups go to the IPv4 table, so cover all of it there too.
-          if (cidr.prefix < 96 && start <= MAPPED_PREFIX && MAPPED_PREFIX <= end) {
-            v4.push({ start: 0n, end: 0xffffffffn, label, order: order++ });
-          }
         }
       }
     });
@@ -185,7 +178,10 @@ export class PrefixSet {
     return this.#findV6(ip);
   }
 
-  /** True when `ip` is in the set. IPv4-mapped addresses match IPv4 networks; zones are ignored. */
+  /**
+   * True when `ip` is in the set. IPv4 and IPv4-mapped addresses match IPv4 networks only (never
+   * an IPv6 network such as `::/0`); zones are ignored. Same answer as some(cidrContains).
+   */
   has(ip: IPAddress): boolean {
     return this.#find(ip) >= 0;
   }

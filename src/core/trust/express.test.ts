@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import fc from 'fast-check';
 import { createExpressResolver, forwardedEntries, nodeJoinedHeader } from './express.ts';
 import { EXPRESS_VECTOR_CONFIGS, EXPRESS_VECTORS } from './express.vectors.ts';
 import { createResolver } from './resolver.ts';
@@ -94,4 +95,23 @@ test('express: a one-item trusted list is read as the CSV string form', () => {
   );
   assert.throws(() => createExpressResolver({ semantics: 'express', trusted: ['loopback, 10.0.0.0/8', '::1'] }));
   assert.throws(() => createExpressResolver({ semantics: 'express', trusted: [''] }));
+});
+
+test('express resolve never throws, whatever the input', () => {
+  const r = createExpressResolver({ semantics: 'express', trusted: ['loopback', '10.0.0.0/8'] });
+  const runs = Number(process.env.SOURCEIP_FUZZ_RUNS ?? 300);
+  fc.assert(
+    fc.property(
+      fc.option(fc.string(), { nil: undefined }),
+      fc.array(fc.string(), { maxLength: 8 }),
+      fc.anything(),
+      (peer, raw, junk) => {
+        const got = r.resolve({ peer, rawHeaders: ['X-Forwarded-For', ...raw] });
+        assert.ok(got.client === null || typeof got.client === 'string');
+        const bad = r.resolve({ peer, rawHeaders: junk as string[] });
+        assert.ok(typeof bad.reason === 'string');
+      },
+    ),
+    { numRuns: runs },
+  );
 });

@@ -206,6 +206,13 @@ export function createExpressResolver(given: ResolverOptions | { readonly option
     semantics: 'express',
     trustsEverything: compiled.trustsEverything,
     header: 'X-Forwarded-For',
-    resolve: (input, options) => resolveExpress(compiled, input, options),
+    resolve: (input, resolveOptions) => {
+      try {
+        return resolveExpress(compiled, input, resolveOptions);
+      } catch {
+        // Never throw on the request path (a non-array rawHeaders, a throwing getter).
+        return { client: null, port: null, reason: 'unexpected-input', peer: null, peerTrusted: false };
+      }
+    },
   };
 }

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import fc from 'fast-check';
 import { createNginxResolver } from './nginx.ts';
 import { NGINX_VECTOR_CONFIGS, NGINX_VECTORS } from './nginx.vectors.ts';
 import { createResolver } from './resolver.ts';
@@ -96,4 +97,23 @@ test('nginx trace: peer, trusted hops and the client, with the matching range', 
 test('nginx: trustsEverything only when both 0.0.0.0/0 and ::/0 are trusted', () => {
   assert.equal(createNginxResolver({ ...base, trusted: ['0.0.0.0/0'] }).trustsEverything, false);
   assert.equal(createNginxResolver({ ...base, trusted: ['0.0.0.0/0', '::/0'] }).trustsEverything, true);
+});
+
+test('nginx resolve never throws, whatever the input', () => {
+  const r = createNginxResolver(base);
+  const runs = Number(process.env.SOURCEIP_FUZZ_RUNS ?? 300);
+  fc.assert(
+    fc.property(
+      fc.option(fc.string(), { nil: undefined }),
+      fc.array(fc.string(), { maxLength: 8 }),
+      fc.anything(),
+      (peer, raw, junk) => {
+        const got = r.resolve({ peer, rawHeaders: raw });
+        assert.ok(got.client === null || typeof got.client === 'string');
+        const bad = r.resolve({ peer, rawHeaders: junk as string[] });
+        assert.ok(typeof bad.reason === 'string');
+      },
+    ),
+    { numRuns: runs },
+  );
 });

@@ -367,6 +367,13 @@ export function createNginxResolver(given: ResolverOptions | { readonly options:
     semantics: 'nginx',
     trustsEverything,
     header: config.header,
-    resolve: (input, resolveOptions) => resolveNginx(config, input, resolveOptions),
+    resolve: (input, resolveOptions) => {
+      try {
+        return resolveNginx(config, input, resolveOptions);
+      } catch {
+        // Never throw on the request path (a non-array rawHeaders, a throwing getter).
+        return { client: null, port: null, reason: 'unexpected-input', peer: null, peerTrusted: false };
+      }
+    },
   };
 }

@@ -126,8 +126,20 @@ test('ready line names the real port, requests are logged, SIGTERM exits 0 after
   assert.equal(child.stderr(), '');
 });
 
-test('SIGINT exits 0; --listen ::1 prints a bracketed URL; comma-separated --trusted', async (t) => {
-  const child = start(['whoami', '--listen', '::1', '--port', '0', '--trusted', '::1,127.0.0.1']);
+test('SIGINT exits 0; --listen ::1 prints a bracketed URL; comma-separated --trusted; PROXY optional', async (t) => {
+  const child = start([
+    'whoami',
+    '--listen',
+    '::1',
+    '--port',
+    '0',
+    '--trusted',
+    '::1,127.0.0.1',
+    '--proxy-protocol',
+    'optional',
+    '--proxy-protocol-trusted',
+    '10.0.0.0/8',
+  ]);
   let ready: { url: string };
   try {
     ready = JSON.parse(await child.waitFor(isReady));
@@ -142,6 +154,7 @@ test('SIGINT exits 0; --listen ::1 prints a bracketed URL; comma-separated --tru
   const { json } = await getJson(ready.url, { path: '/?format=json' });
   assert.equal(json.peer.ip, '::1');
   assert.deepEqual(json.trust.trusted, ['::1', '127.0.0.1']);
+  assert.deepEqual(json.trust.proxyProtocol, { mode: 'optional', trusted: ['10.0.0.0/8'] });
   child.process.kill('SIGINT');
   assert.equal(await child.exit, 0);
 });
@@ -179,6 +192,17 @@ const failures: FailCase[] = [
   { name: 'fail: invalid CIDR', args: ['--port', '0', '--trusted', '10.0.0.0/33'], stderr: /10\.0\.0\.0\/33/ },
   { name: 'fail: unknown semantics', args: ['--semantics', 'bogus'], stderr: /bogus/ },
   { name: 'fail: unknown PROXY mode', args: ['--proxy-protocol', 'maybe'], stderr: /maybe/ },
+  {
+    name: 'fail: PROXY protocol without the trusted senders',
+    args: ['--proxy-protocol', 'required'],
+    stderr: /--proxy-protocol required needs --proxy-protocol-trusted/,
+  },
+  {
+    name: 'fail: PROXY senders without PROXY protocol',
+    args: ['--proxy-protocol-trusted', '127.0.0.1'],
+    stderr: /--proxy-protocol-trusted has no effect/,
+  },
+  { name: 'fail: trust-all outside express semantics', args: ['--trust-all'], stderr: /trustAll/ },
   { name: 'fail: bad log level', args: ['--log-level', 'loud'], stderr: /loud/ },
   {
     name: 'fail: listen address not on this host',

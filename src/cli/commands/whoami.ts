@@ -66,6 +66,14 @@ export function whoamiOptions(flags: WhoamiFlags) {
   if (level !== undefined && !(LOG_LEVELS as readonly string[]).includes(level)) {
     throw new UsageError(`invalid log level ${JSON.stringify(level)}: use one of ${LOG_LEVELS.join(', ')}`);
   }
+  if (flags.proxyProtocol !== 'off' && flags.proxyProtocolTrusted === undefined) {
+    throw new UsageError(
+      `--proxy-protocol ${flags.proxyProtocol} needs --proxy-protocol-trusted <cidr…>: the load balancers allowed to send a header`,
+    );
+  }
+  if (flags.proxyProtocol === 'off' && flags.proxyProtocolTrusted !== undefined) {
+    throw new UsageError('--proxy-protocol-trusted has no effect without --proxy-protocol required|optional');
+  }
   return {
     listen: flags.listen,
     port,

@@ -13,7 +13,9 @@
  * HTTP: a tiny `http.createServer` in this process; the client is an undici Pool (32 connections)
  * in a worker thread, for a fixed time per round, rounds alternating between the two servers.
  * Two shapes: keep-alive (the header is read once per connection) and one connection per request
- * (the header phase on every request). Bounded: SOURCEIP_BENCH_HTTP_SECONDS per round (default 2), 3 rounds.
+ * (the header phase on every request). Besides req/s (sensitive to whatever else runs on the
+ * machine) it reports the server thread's own CPU time per request (`process.threadCpuUsage`).
+ * Bounded: SOURCEIP_BENCH_HTTP_SECONDS per round (default 2), 3 rounds.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -143,7 +145,9 @@ Promise.all(Array.from({ length: 32 }, loop)).then(async () => {
 });
 `;
 
-async function load(port: number, header: Buffer | null, close: boolean): Promise<number> {
+/** Requests per second, and this thread's (the server's) CPU µs per request. */
+async function load(port: number, header: Buffer | null, close: boolean): Promise<{ rps: number; cpu: number }> {
+  const cpuBefore = process.threadCpuUsage();
   const worker = new Worker(CLIENT, {
     eval: true,
     workerData: {
@@ -158,9 +162,10 @@ async function load(port: number, header: Buffer | null, close: boolean): Promis
     worker.once('message', resolve);
     worker.once('error', reject);
   });
+  const cpu = process.threadCpuUsage(cpuBefore);
   await worker.terminate();
   if (result.errors > result.done / 100) throw new Error(`too many client errors: ${JSON.stringify(result)}`);
-  return result.done / HTTP_SECONDS;
+  return { rps: result.done / HTTP_SECONDS, cpu: (cpu.user + cpu.system) / result.done };
 }
 
 function listen(server: http.Server): Promise<number> {
@@ -188,17 +193,19 @@ async function httpTable(): Promise<string> {
   const rows: string[] = [];
   try {
     for (const close of [false, true]) {
-      const a: number[] = [];
-      const b: number[] = [];
+      const a: { rps: number; cpu: number }[] = [];
+      const b: { rps: number; cpu: number }[] = [];
       for (let r = 0; r < HTTP_ROUNDS; r++) {
         a.push(await load(plainPort, null, close));
         b.push(await load(ppPort, header, close));
       }
-      const pa = median(a);
-      const pb = median(b);
-      const cost = ((pa - pb) / pa) * 100;
+      const pa = median(a.map((x) => x.rps));
+      const pb = median(b.map((x) => x.rps));
+      const ca = median(a.map((x) => x.cpu));
+      const cb = median(b.map((x) => x.cpu));
       rows.push(
-        `| ${close ? 'new connection per request' : 'keep-alive, 32 connections'} | ${pa.toFixed(0)} | ${pb.toFixed(0)} | ${cost.toFixed(1)} % |`,
+        `| ${close ? 'new connection per request' : 'keep-alive, 32 connections'} | ${pa.toFixed(0)} | ${pb.toFixed(0)} | ` +
+          `${(((pa - pb) / pa) * 100).toFixed(1)} % | ${ca.toFixed(1)} | ${cb.toFixed(1)} | ${(((cb - ca) / ca) * 100).toFixed(1)} % |`,
       );
     }
   } finally {
@@ -207,7 +214,11 @@ async function httpTable(): Promise<string> {
     plain.close();
     withPp.close();
   }
-  return ['| client | plain req/s | `required` PROXY v2 req/s | cost |', '|---|---:|---:|---:|', ...rows].join('\n');
+  return [
+    '| client | plain req/s | `required` PROXY v2 req/s | throughput cost | plain server CPU µs/req | PROXY server CPU µs/req | CPU cost |',
+    '|---|---:|---:|---:|---:|---:|---:|',
+    ...rows,
+  ].join('\n');
 }
 
 export async function run(): Promise<string> {

@@ -15,7 +15,7 @@
  *   than {@link MAX_ENTRY_LENGTH} is invalid without being parsed; the entry count is capped by
  *   the walk (scanning is lazy, from the right, so only visited entries cost anything).
  */
-import { parseEndpoint } from '../ip/address.ts';
+import { ipv4FromNumber, parseEndpoint, parseIPv4Number } from '../ip/address.ts';
 import type { IPAddress } from '../ip/types.ts';
 import { isHeaderName } from './header-lines.ts';
 
@@ -49,6 +49,26 @@ export function isUnknownToken(value: string, start: number, end: number): boole
     if (c !== word.charCodeAt(i)) return false;
   }
   return true;
+}
+
+/**
+ * The address part of an entry that parsed: inside `[…]`, or before the only colon of `v4:port`,
+ * or the whole span (bare IPv6). The text as received, for clients printed without reformatting.
+ */
+export function addressText(text: string, start: number, end: number): string {
+  if (text.charCodeAt(start) === 0x5b) {
+    let close = start + 1;
+    while (close < end && text.charCodeAt(close) !== 0x5d) close++;
+    return text.slice(start + 1, close);
+  }
+  let colon = -1;
+  for (let i = start; i < end; i++) {
+    if (text.charCodeAt(i) === 0x3a) {
+      if (colon >= 0) return text.slice(start, end);
+      colon = i;
+    }
+  }
+  return text.slice(start, colon < 0 ? end : colon);
 }
 
 /** True for `0.0.0.0` and `::` (any zone): never a client. */
@@ -99,7 +119,9 @@ export class ListHeaderCursor {
     for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
       const name = rawHeaders[i];
       const value = rawHeaders[i + 1];
-      if (typeof name !== 'string' || typeof value !== 'string' || !isHeaderName(name, lower)) continue;
+      if (typeof name !== 'string' || typeof value !== 'string') continue;
+      // The configured spelling first (one memcmp), then the case-insensitive compare.
+      if (name !== this.header && !isHeaderName(name, lower)) continue;
       if (value.length > MAX_LINE_LENGTH) return LINE_TOO_LONG;
       lines++;
       last = i + 1;
@@ -165,6 +187,13 @@ export class ListHeaderCursor {
     if (start === end) return EMPTY;
     if (end - start > MAX_ENTRY_LENGTH) return TOO_LONG;
     const value = this.#value;
+    // Fast path: a plain dotted quad needs no Endpoint object (0 = 0.0.0.0 falls through to be refused).
+    const n = parseIPv4Number(value, start, end);
+    if (n > 0) {
+      this.ip = ipv4FromNumber(n);
+      this.port = -1;
+      return OK;
+    }
     const ep = parseEndpoint(value, start, end);
     if (ep === null || isUnspecifiedIP(ep.ip)) return isUnknownToken(value, start, end) ? UNKNOWN : NOT_IP;
     this.ip = ep.ip;
@@ -174,6 +203,11 @@ export class ListHeaderCursor {
 
   text(): string {
     return this.#value.slice(this.#start, this.#end);
+  }
+
+  /** The current (parsed) entry's address as received, without brackets and port. */
+  address(): string {
+    return addressText(this.#value, this.#start, this.#end);
   }
 
   line(): number {

@@ -27,7 +27,7 @@
  */
 import { parseIP, parseIPv4Number } from '../ip/address.ts';
 import type { IPAddress } from '../ip/types.ts';
-import { MAX_LINE_LENGTH } from './forwarded-for.ts';
+import { addressText, MAX_LINE_LENGTH } from './forwarded-for.ts';
 import { isHeaderName } from './header-lines.ts';
 
 // Element states.
@@ -497,6 +497,12 @@ export class ForwardedCursor implements ElementSink {
     const slot = this.#pos % this.#size;
     if (this.#states[slot] === ELEM_FOR) return this.#forTexts[slot]!.slice(this.#forStarts[slot], this.#forEnds[slot]);
     return this.#elemTexts[slot]!.slice(this.#elemStarts[slot], this.#elemEnds[slot]);
+  }
+
+  /** The parsed node's address as received, without brackets and port. */
+  address(): string {
+    const slot = this.#pos % this.#size;
+    return addressText(this.#forTexts[slot]!, this.#forStarts[slot]!, this.#forEnds[slot]!);
   }
 
   line(): number {

@@ -21,6 +21,7 @@ export function headerKey(name: string): string {
 export function isHeaderName(name: string, lower: string): boolean {
   const n = lower.length;
   if (name.length !== n) return false;
+  if (name === lower) return true; // HTTP/2 and many proxies send lower case: one memcmp
   for (let i = 0; i < n; i++) {
     let c = name.charCodeAt(i);
     if (c >= 65 && c <= 90) c += 32;

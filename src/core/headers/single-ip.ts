@@ -12,7 +12,7 @@
  */
 import { parseEndpoint, parseIP } from '../ip/address.ts';
 import type { Endpoint, IPAddress } from '../ip/types.ts';
-import { isUnknownToken, isUnspecifiedIP, MAX_ENTRY_LENGTH, MAX_LINE_LENGTH } from './forwarded-for.ts';
+import { addressText, isUnknownToken, isUnspecifiedIP, MAX_ENTRY_LENGTH, MAX_LINE_LENGTH } from './forwarded-for.ts';
 import { isHeaderName } from './header-lines.ts';
 
 /** Single-IP headers we know by name (lower case). */
@@ -139,6 +139,16 @@ export class SingleHeaderCursor {
 
   text(): string {
     return this.#value.slice(this.#start, this.#end);
+  }
+
+  /** The parsed value's address as received, without brackets and port. */
+  address(): string {
+    if (this.#viewerAddress) {
+      let colon = this.#end - 1;
+      while (colon > this.#start && this.#value.charCodeAt(colon) !== COLON) colon--;
+      return this.#value.slice(this.#start, colon);
+    }
+    return addressText(this.#value, this.#start, this.#end);
   }
 
   line(): number {

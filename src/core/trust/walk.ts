@@ -63,9 +63,74 @@ export function prefixTrustHooks(
   };
 }
 
-/** RFC 5952 text, `::ffff:a.b.c.d` unmapped: the strict strategies' client text. */
-export function canonicalClient(ip: IPAddress): string {
+/**
+ * RFC 5952 text, `::ffff:a.b.c.d` unmapped: the strict strategies' client text. `raw` is the
+ * entry as received: our parsers accept only canonical dotted quads, so an IPv4 entry without a
+ * port is already its canonical text and is returned as is (cheaper than formatting).
+ */
+export function canonicalClient(ip: IPAddress, raw: string): string {
+  if (ip.family === 4) return raw.length <= 15 ? raw : formatIP(ip);
+  if (ip.zone === '' && isCanonicalIPv6(raw, ip)) return raw;
   return formatIP(unmapIPv4(ip));
+}
+
+/** Scratch for isCanonicalIPv6 (resolution is synchronous). */
+const GROUPS = new Uint16Array(8);
+
+/**
+ * Whether `text` is exactly formatIP(ip) for a zone-less IPv6 that is not IPv4-mapped (RFC 5952:
+ * lowercase, no leading zeros, the first longest run of ≥ 2 zero groups as `::`), checked
+ * character by character without building the string.
+ */
+export function isCanonicalIPv6(text: string, ip: IPAddress): boolean {
+  if (ip.w0 === 0 && ip.w1 === 0 && ip.w2 === 0xffff) return false;
+  const g = GROUPS;
+  g[0] = ip.w0 >>> 16;
+  g[1] = ip.w0 & 0xffff;
+  g[2] = ip.w1 >>> 16;
+  g[3] = ip.w1 & 0xffff;
+  g[4] = ip.w2 >>> 16;
+  g[5] = ip.w2 & 0xffff;
+  g[6] = ip.w3 >>> 16;
+  g[7] = ip.w3 & 0xffff;
+  let runStart = -1;
+  let runLen = 1;
+  for (let k = 0; k < 8; ) {
+    if (g[k] !== 0) {
+      k++;
+      continue;
+    }
+    let j = k;
+    while (j < 8 && g[j] === 0) j++;
+    if (j - k > runLen) {
+      runStart = k;
+      runLen = j - k;
+    }
+    k = j;
+  }
+  const runEnd = runStart < 0 ? -1 : runStart + runLen;
+  const end = text.length;
+  let p = 0;
+  for (let k = 0; k < 8; ) {
+    if (k === runStart) {
+      if (p + 2 > end || text.charCodeAt(p) !== 0x3a || text.charCodeAt(p + 1) !== 0x3a) return false;
+      p += 2;
+      k = runEnd;
+      continue;
+    }
+    if (k > 0 && k !== runEnd) {
+      if (p >= end || text.charCodeAt(p) !== 0x3a) return false;
+      p++;
+    }
+    const v = g[k]!;
+    for (let shift = v >= 0x1000 ? 12 : v >= 0x100 ? 8 : v >= 0x10 ? 4 : 0; shift >= 0; shift -= 4) {
+      const nibble = (v >>> shift) & 15;
+      if (p >= end || text.charCodeAt(p) !== (nibble < 10 ? 0x30 + nibble : 0x57 + nibble)) return false;
+      p++;
+    }
+    k++;
+  }
+  return p === end;
 }
 
 /** Wraps a compiled walk into the public Resolver shape. */
@@ -132,6 +197,8 @@ export interface EntryCursor {
   readonly port: number;
   /** The current entry's text as received (may allocate). */
   text(): string;
+  /** After ENTRY_OK: the address part as received, without brackets and port (may allocate). */
+  address(): string;
   /** The current entry's line (0-based among this header's lines) and index in that line; for traces. */
   line(): number;
   index(): number;
@@ -153,7 +220,7 @@ export interface WalkConfig {
   isTrusted(ip: IPAddress | null, index: number): boolean;
   /** The trusted range that matched, for traces only. */
   trustedRange?(ip: IPAddress | null, index: number): string | undefined;
-  /** Client text for an address (`raw` is the text as received: peer string or entry text). */
+  /** Client text for an address (`raw`: the address as received — the peer string, or the entry's address part). */
   formatClient(ip: IPAddress, raw: string): string;
   /** What an invalid entry at the decision point does. */
   readonly onInvalid: InvalidPolicy;
@@ -208,6 +275,7 @@ export function createWalk(cfg: WalkConfig, cursor: EntryCursor): Walk {
   const answerReason = cfg.answerReason ?? R.RIGHTMOST_UNTRUSTED;
   const maxEntries = cfg.maxEntries;
   const hops = cfg.hops;
+  const keepLast = cfg.onInvalid === 'keep-last';
   // One-entry peer cache: behind a proxy nearly every request comes from the same few peers,
   // and the peer's parse, canonical text and trust verdict depend only on its text.
   let cachedRaw: string | undefined;
@@ -288,23 +356,25 @@ export function createWalk(cfg: WalkConfig, cursor: EntryCursor): Walk {
       const port = cursor.port >= 0 ? cursor.port : null;
       if (hops > 0) {
         if (trace !== null) step(trace, 'client', undefined, 'hop-count');
-        return build(cfg.formatClient(ip, cursor.text()), port, R.HOP_COUNT, peerText, true, trace);
+        return build(cfg.formatClient(ip, cursor.address()), port, R.HOP_COUNT, peerText, true, trace);
       }
       if (!cfg.recursive) {
         if (trace !== null) step(trace, 'client');
         const reason = cfg.answerReason ?? R.RIGHTMOST_ENTRY;
-        return build(cfg.formatClient(ip, cursor.text()), port, reason, peerText, true, trace);
+        return build(cfg.formatClient(ip, cursor.address()), port, reason, peerText, true, trace);
       }
       if (!cfg.isTrusted(ip, index)) {
         if (trace !== null) step(trace, 'client');
-        return build(cfg.formatClient(ip, cursor.text()), port, answerReason, peerText, true, trace);
+        return build(cfg.formatClient(ip, cursor.address()), port, answerReason, peerText, true, trace);
       }
       if (trace !== null) step(trace, 'trusted', cfg.trustedRange?.(ip, index));
-      lastClient = cfg.formatClient(ip, cursor.text());
+      // Only keep-last needs the previous hop's text later; formatting every hop would cost.
+      if (keepLast) lastClient = cfg.formatClient(ip, cursor.address());
       lastPort = port;
       if (!cursor.next()) {
         if (cfg.onAllTrusted === 'leftmost') {
-          return build(lastClient, lastPort, R.ALL_TRUSTED_LEFTMOST, peerText, true, trace);
+          // The cursor stays on the leftmost entry when next() is false.
+          return build(cfg.formatClient(ip, cursor.address()), lastPort, R.ALL_TRUSTED_LEFTMOST, peerText, true, trace);
         }
         return build(null, null, R.ALL_TRUSTED, peerText, true, trace);
       }

@@ -306,8 +306,13 @@ export interface CompiledExpressTrust {
 }
 
 function matchSubnet(addr: string | undefined, subnets: readonly ExpressSubnet[]): ExpressSubnet | undefined {
-  let ip = ipaddrParse(addr);
-  if (ip === null) return undefined;
+  const ip = ipaddrParse(addr);
+  return ip === null ? undefined : matchSubnetIP(ip, subnets);
+}
+
+/** proxy-addr's trust test for an address already parsed by {@link ipaddrParse}. */
+export function matchSubnetIP(parsed: IPAddress, subnets: readonly ExpressSubnet[]): ExpressSubnet | undefined {
+  let ip = parsed;
   // proxy-addr 2.0.8: mapped candidates are canonicalised to IPv4 first.
   if (isMapped(ip)) ip = { family: 4, w0: 0, w1: 0, w2: 0, w3: ip.w3, zone: '' };
   for (const subnet of subnets) {

@@ -22,6 +22,7 @@ import {
   compileExpressTrust,
   type ExpressTrustSetting,
   ipaddrParse,
+  matchSubnetIP,
 } from './express-address.ts';
 import type { Resolution, ResolveInput, ResolveOptions, Resolver, ResolverOptions, TraceStep } from './types.ts';
 
@@ -84,27 +85,56 @@ export function forwardedEntries(header: string): string[] {
   return list;
 }
 
+interface ExpressPeer {
+  readonly raw: string | undefined;
+  readonly trusted: boolean;
+  readonly text: string | null;
+}
+
+/** A compiled setting plus a one-entry peer cache (behind a proxy most requests share a peer). */
+export interface ExpressContext {
+  readonly compiled: CompiledExpressTrust;
+  last: ExpressPeer | null;
+}
+
+function peerOf(ctx: ExpressContext, raw: string | undefined): ExpressPeer {
+  const last = ctx.last;
+  if (last !== null && last.raw === raw && raw !== undefined) return last;
+  const ip = ipaddrParse(raw);
+  const peer: ExpressPeer = { raw, trusted: ctx.compiled.trust(raw, 0), text: ip === null ? null : canonical(ip) };
+  ctx.last = peer;
+  return peer;
+}
+
 /**
  * Resolve as Express 5 `req.ip`. `port` is always null: `req.ip` carries no port.
  */
-export function resolveExpress(
-  compiled: CompiledExpressTrust,
-  input: ResolveInput,
-  options?: ResolveOptions,
-): Resolution {
+export function resolveExpress(ctx: ExpressContext, input: ResolveInput, options?: ResolveOptions): Resolution {
+  const compiled = ctx.compiled;
   const trace: TraceStep[] | null = options?.trace === true ? [] : null;
-  const socket = input.peer;
+  const socket = typeof input.peer === 'string' ? input.peer : undefined;
+  const peer = peerOf(ctx, socket);
+  const peerTrusted = peer.trusted;
+  if (!peerTrusted && trace === null) {
+    // addrs[0] untrusted: the socket, whatever the header says.
+    return result(socket ?? null, socket === undefined ? 'peer-not-ip' : 'untrusted-peer', peer.text, false, null);
+  }
   const header = nodeJoinedHeader(input.rawHeaders, 'x-forwarded-for');
   const entries = header === undefined || header === '' ? [] : forwardedEntries(header);
-  const trust = compiled.trust;
-  const peerTrusted = trust(socket, 0);
+  const bySubnet = compiled.kind === 'subnets';
   // proxy-addr alladdrs: addrs[0] is the socket, addrs[i] the i-th entry from the right.
   const last = entries.length;
   let at = last;
+  let notIP = false;
   for (let i = 0; i < last; i++) {
-    const addr = i === 0 ? socket : (entries[i - 1] as string);
-    const trusted = i === 0 ? peerTrusted : trust(addr, i);
-    if (trace) trace.push(stepFor(compiled, addr, i, trusted ? 'trusted' : 'client'));
+    let trusted: boolean;
+    if (i === 0) trusted = peerTrusted;
+    else if (bySubnet) {
+      const ip = ipaddrParse(entries[i - 1]);
+      notIP = ip === null;
+      trusted = ip !== null && matchSubnetIP(ip, compiled.subnets) !== undefined;
+    } else trusted = compiled.trust(entries[i - 1], i);
+    if (trace) trace.push(stepFor(compiled, i === 0 ? socket : entries[i - 1], i, trusted ? 'trusted' : 'client'));
     if (!trusted) {
       at = i;
       break;
@@ -116,20 +146,25 @@ export function resolveExpress(
   if (at === 0) {
     reason =
       socket === undefined && !peerTrusted ? 'peer-not-ip' : peerTrusted ? 'trusted-peer-no-header' : 'untrusted-peer';
-  } else if (at === last && trust(client, at)) {
+  } else if (at === last) {
     // proxy-addr never checks the leftmost entry; the reason says whether it would pass.
-    reason = 'all-trusted-leftmost';
+    if (compiled.trust(client, at)) reason = 'all-trusted-leftmost';
+    else if (compiled.kind === 'hops') reason = 'hop-count';
+    else reason = ipaddrParse(client) === null ? 'invalid-entry-verbatim' : 'rightmost-untrusted';
   } else if (compiled.kind === 'hops') reason = 'hop-count';
-  else reason = ipaddrParse(client) === null ? 'invalid-entry-verbatim' : 'rightmost-untrusted';
-  const peerIp = ipaddrParse(socket);
-  return {
-    client: client === undefined ? null : client,
-    port: null,
-    reason,
-    peer: peerIp === null ? null : canonical(peerIp),
-    peerTrusted,
-    ...(trace ? { trace } : {}),
-  };
+  else reason = notIP ? 'invalid-entry-verbatim' : 'rightmost-untrusted';
+  return result(client ?? null, reason, peer.text, peerTrusted, trace);
+}
+
+function result(
+  client: string | null,
+  reason: string,
+  peer: string | null,
+  peerTrusted: boolean,
+  trace: TraceStep[] | null,
+): Resolution {
+  if (trace === null) return { client, port: null, reason, peer, peerTrusted };
+  return { client, port: null, reason, peer, peerTrusted, trace };
 }
 
 function canonical(ip: { family: 4 | 6; w0: number; w1: number; w2: number; w3: number }): string {
@@ -202,13 +237,14 @@ export function createExpressResolver(given: ResolverOptions | { readonly option
   // Called as createExpressResolver(options) or with createResolver's context object ({ options, … }).
   const options: ResolverOptions = 'options' in given ? given.options : given;
   const compiled = compileExpressTrust(expressTrustSetting(options));
+  const ctx: ExpressContext = { compiled, last: null };
   return {
     semantics: 'express',
     trustsEverything: compiled.trustsEverything,
     header: 'X-Forwarded-For',
     resolve: (input, resolveOptions) => {
       try {
-        return resolveExpress(compiled, input, resolveOptions);
+        return resolveExpress(ctx, input, resolveOptions);
       } catch {
         // Never throw on the request path (a non-array rawHeaders, a throwing getter).
         return { client: null, port: null, reason: 'unexpected-input', peer: null, peerTrusted: false };

@@ -13,7 +13,6 @@
 import { InvalidOptionError } from '../errors.ts';
 import { formatIP } from '../ip/address.ts';
 import { NAMED_RANGES } from '../ip/ranges.ts';
-import type { IPAddress } from '../ip/types.ts';
 import {
   type NginxAddress,
   type NginxCidr,
@@ -47,6 +46,18 @@ export interface NginxRealIpConfig {
   /** False when the generic header name has bytes nginx treats as invalid (e.g. `_`): such lines are ignored. */
   readonly matchable: boolean;
   readonly recursive: boolean;
+  /** One-entry cache of the last peer's parse, text and trust (behind a proxy most requests share a peer). */
+  readonly peerCache: { last: PeerInfo | null };
+}
+
+interface PeerInfo {
+  readonly raw: string | undefined;
+  readonly addr: NginxAddress | null;
+  /** Canonical text for `Resolution.peer`. */
+  readonly text: string | null;
+  /** `$remote_addr` when the peer stays the client. */
+  readonly client: string | null;
+  readonly match: NginxCidr | null;
 }
 
 const DECLINED = 0;
@@ -109,7 +120,15 @@ export function compileNginxRealIp(options: ResolverOptions): NginxRealIpConfig 
   const mode: HeaderMode =
     header === 'X-Forwarded-For' ? 'x-forwarded-for' : header === 'X-Real-IP' ? 'x-real-ip' : 'generic';
   const lower = asciiLower(header);
-  return { from, header, mode, lower, matchable: isNginxHeaderName(lower), recursive: options.recursive === true };
+  return {
+    from,
+    header,
+    mode,
+    lower,
+    matchable: isNginxHeaderName(lower),
+    recursive: options.recursive === true,
+    peerCache: { last: null },
+  };
 }
 
 /** nginx sees the socket address; a Node dual-stack `::ffff:a.b.c.d` peer is an IPv4 connection. */
@@ -122,6 +141,33 @@ function parsePeer(peer: string | undefined): NginxAddress | null {
     return { family: 4, w0: 0, w1: 0, w2: 0, w3: ip.w3, zone: '' };
   }
   return ip;
+}
+
+function peerInfo(config: NginxRealIpConfig, raw: string | undefined): PeerInfo {
+  const last = config.peerCache.last;
+  if (last !== null && last.raw === raw && raw !== undefined) return last;
+  const addr = parsePeer(raw);
+  const info: PeerInfo = {
+    raw,
+    addr,
+    text: addr === null || addr === 'unix' ? null : formatIP(addr),
+    client: addr === null ? null : nginxFormatAddress(addr),
+    match: addr === null || config.from.length === 0 ? null : nginxCidrMatch(addr, config.from),
+  };
+  config.peerCache.last = info;
+  return info;
+}
+
+function result(
+  client: string | null,
+  port: number | null,
+  reason: string,
+  peer: string | null,
+  peerTrusted: boolean,
+  trace: TraceStep[] | null,
+): Resolution {
+  if (trace === null) return { client, port, reason, peer, peerTrusted };
+  return { client, port, reason, peer, peerTrusted, trace };
 }
 
 interface WalkState {
@@ -242,48 +288,35 @@ function trimmedValue(value: string): [number, number] {
  */
 export function resolveNginx(config: NginxRealIpConfig, input: ResolveInput, options?: ResolveOptions): Resolution {
   const trace: TraceStep[] | null = options?.trace === true ? [] : null;
-  const peer = parsePeer(input.peer);
+  const info = peerInfo(config, typeof input.peer === 'string' ? input.peer : undefined);
+  const peer = info.addr;
   if (peer === null) {
     if (trace) trace.push({ source: 'peer', value: String(input.peer), verdict: 'invalid', why: 'not-an-address' });
-    return {
-      client: null,
-      port: null,
-      reason: 'peer-not-ip',
-      peer: null,
-      peerTrusted: false,
-      ...(trace ? { trace } : {}),
-    };
+    return result(null, null, 'peer-not-ip', null, false, trace);
   }
-  const peerText = peer === 'unix' ? null : formatIP(peer as IPAddress);
-  const peerMatch = config.from.length === 0 ? null : nginxCidrMatch(peer, config.from);
+  const peerText = info.text;
+  const peerMatch = info.match;
   const state: WalkState = { cur: peer, port: 0, stop: null, trace, curStep: -1 };
-  state.curStep = note(state, {
-    source: 'peer',
-    value: input.peer ?? 'unix:',
-    verdict: peerMatch ? 'trusted' : 'untrusted',
-  });
+  if (trace) {
+    state.curStep = note(state, {
+      source: 'peer',
+      value: input.peer ?? 'unix:',
+      verdict: peerMatch ? 'trusted' : 'untrusted',
+    });
+  }
 
   const declined = (reason: string): Resolution => {
-    setVerdict(state, 0, peerMatch ? 'trusted' : 'untrusted', peerMatch?.text);
     if (trace && trace.length > 0) {
       const first = trace[0] as TraceStep;
       trace[0] = { ...first, verdict: 'client', ...(peerMatch ? { range: peerMatch.text } : {}) };
     }
-    return {
-      client: nginxFormatAddress(peer),
-      port:
-        peer !== 'unix' && input.peerPort !== undefined && input.peerPort > 0 && input.peerPort < 65536
-          ? input.peerPort
-          : null,
-      reason,
-      peer: peerText,
-      peerTrusted: peerMatch !== null,
-      ...(trace ? { trace } : {}),
-    };
+    const peerPort = input.peerPort;
+    const port = peer !== 'unix' && typeof peerPort === 'number' && peerPort > 0 && peerPort < 65536 ? peerPort : null;
+    return result(info.client, port, reason, peerText, peerMatch !== null, trace);
   };
 
   // ngx_http_realip_handler: no set_real_ip_from → the module does nothing.
-  if (config.from.length === 0) return declined('untrusted-peer');
+  if (config.from.length === 0 || peerMatch === null) return declined('untrusted-peer');
   const raw = input.rawHeaders;
   let rc = DECLINED;
   if (config.mode === 'x-forwarded-for') {
@@ -306,7 +339,7 @@ export function resolveNginx(config: NginxRealIpConfig, input: ResolveInput, opt
       if (rc !== OK) break;
       found = true;
     }
-    if (!seen) return declined(peerMatch ? 'trusted-peer-no-header' : 'untrusted-peer');
+    if (!seen) return declined('trusted-peer-no-header');
   } else {
     // X-Real-IP and generic headers: the FIRST matching line only (ngx_http_process_header_line
     // keeps the first X-Real-IP; the generic lookup stops at the first match).
@@ -320,12 +353,12 @@ export function resolveNginx(config: NginxRealIpConfig, input: ResolveInput, opt
         }
       }
     }
-    if (at === -1) return declined(peerMatch ? 'trusted-peer-no-header' : 'untrusted-peer');
+    if (at === -1) return declined('trusted-peer-no-header');
     const value = raw[at + 1] as string;
     const [s, len] = trimmedValue(value);
     rc = walkValue(config, state, value, s, len, raw[at] as string, at >> 1);
   }
-  if (rc === DECLINED) return declined(peerMatch === null ? 'untrusted-peer' : 'invalid-entry-kept-last');
+  if (rc === DECLINED) return declined('invalid-entry-kept-last');
 
   setVerdict(state, state.curStep, 'client');
   const reason =
@@ -339,14 +372,7 @@ export function resolveNginx(config: NginxRealIpConfig, input: ResolveInput, opt
             nginxCidrMatch(state.cur, config.from) === null
             ? 'rightmost-untrusted'
             : 'all-trusted-leftmost';
-  return {
-    client: nginxFormatAddress(state.cur),
-    port: state.port > 0 ? state.port : null,
-    reason,
-    peer: peerText,
-    peerTrusted: true,
-    ...(trace ? { trace } : {}),
-  };
+  return result(nginxFormatAddress(state.cur), state.port > 0 ? state.port : null, reason, peerText, true, trace);
 }
 
 /**

@@ -61,6 +61,13 @@ export class ConfigError extends SourceIpError {
   }
 }
 
+/** `sourceip doctor --cluster`: the API server is unreachable, refused the request (401/403) or timed out. */
+export class ClusterAccessError extends SourceIpError {
+  constructor(message: string) {
+    super('SIP_ERR_CLUSTER', message);
+  }
+}
+
 /**
  * Quote attacker- or user-supplied text for an error message: JSON-escaped (no raw control
  * bytes reach a terminal or a log) and cut to a readable length.

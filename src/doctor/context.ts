@@ -104,6 +104,9 @@ export interface EnvVar {
 export class DoctorContext {
   readonly snapshot: Snapshot;
   readonly #byKind = new Map<string, K8sObject[]>();
+  #workloads: K8sObject[] | undefined;
+  readonly #workloadsFor = new Map<K8sObject, K8sObject[]>();
+  #edgeServices: { service: K8sObject; workload: K8sObject; edge: EdgeKind }[] | undefined;
 
   constructor(snapshot: Snapshot) {
     this.snapshot = snapshot;
@@ -127,7 +130,8 @@ export class DoctorContext {
   }
 
   get workloads(): K8sObject[] {
-    return this.snapshot.objects.filter((o) => WORKLOAD_KINDS.has(o.kind) && !this.#ownedByWorkload(o));
+    this.#workloads ??= this.snapshot.objects.filter((o) => WORKLOAD_KINDS.has(o.kind) && !this.#ownedByWorkload(o));
+    return this.#workloads;
   }
 
   /** Pods and ReplicaSets created by a Deployment/DaemonSet are represented by their owner. */
@@ -148,14 +152,43 @@ export class DoctorContext {
 
   /** Workloads whose pod template labels satisfy the Service selector. */
   workloadsFor(service: K8sObject): K8sObject[] {
-    const selector = stringMap(get(service.raw, ['spec', 'selector']));
-    if (Object.keys(selector).length === 0) return [];
-    return this.workloads.filter((w) => {
-      if (!this.sameNamespace(service, w)) return false;
-      const podLabels = stringMap(
-        get(w.raw, w.kind === 'Pod' ? ['metadata', 'labels'] : ['spec', 'template', 'metadata', 'labels']),
-      );
-      return Object.entries(selector).every(([k, v]) => podLabels[k] === v);
+    const cached = this.#workloadsFor.get(service);
+    if (cached) return cached;
+    const found = this.#selectWorkloads(service);
+    this.#workloadsFor.set(service, found);
+    return found;
+  }
+
+  readonly #podLabels = new Map<K8sObject, Record<string, string>>();
+  #byNamespace: Map<string, K8sObject[]> | undefined;
+
+  /** Workloads a Service in `namespace` can select (same namespace; '' matches any, as in manifests without one). */
+  #candidates(namespace: string): readonly K8sObject[] {
+    if (namespace === '') return this.workloads;
+    if (!this.#byNamespace) {
+      this.#byNamespace = new Map();
+      for (const w of this.workloads) {
+        const list = this.#byNamespace.get(w.namespace) ?? [];
+        list.push(w);
+        this.#byNamespace.set(w.namespace, list);
+      }
+    }
+    return [...(this.#byNamespace.get(namespace) ?? []), ...(this.#byNamespace.get('') ?? [])];
+  }
+
+  #selectWorkloads(service: K8sObject): K8sObject[] {
+    const selector = Object.entries(stringMap(get(service.raw, ['spec', 'selector'])));
+    if (selector.length === 0) return [];
+    return this.#candidates(service.namespace).filter((w) => {
+      let podLabels = this.#podLabels.get(w);
+      if (!podLabels) {
+        podLabels = stringMap(
+          get(w.raw, w.kind === 'Pod' ? ['metadata', 'labels'] : ['spec', 'template', 'metadata', 'labels']),
+        );
+        this.#podLabels.set(w, podLabels);
+      }
+      const labels = podLabels;
+      return selector.every(([k, v]) => labels[k] === v);
     });
   }
 
@@ -166,15 +199,18 @@ export class DoctorContext {
 
   /** Exposed Services (NodePort, LoadBalancer, externalIPs) in front of an edge proxy of this kind. */
   edgeServices(kind?: EdgeKind): { service: K8sObject; workload: K8sObject; edge: EdgeKind }[] {
-    const out: { service: K8sObject; workload: K8sObject; edge: EdgeKind }[] = [];
-    for (const service of this.services) {
-      if (!isExposed(service)) continue;
-      for (const workload of this.workloadsFor(service)) {
-        const edge = edgeKindOf(workload);
-        if (edge && (!kind || edge === kind)) out.push({ service, workload, edge });
+    if (!this.#edgeServices) {
+      const all: { service: K8sObject; workload: K8sObject; edge: EdgeKind }[] = [];
+      for (const service of this.services) {
+        if (!isExposed(service)) continue;
+        for (const workload of this.workloadsFor(service)) {
+          const edge = edgeKindOf(workload);
+          if (edge) all.push({ service, workload, edge });
+        }
       }
+      this.#edgeServices = all;
     }
-    return out;
+    return kind ? this.#edgeServices.filter((e) => e.edge === kind) : this.#edgeServices;
   }
 
   /** The ingress-nginx controller ConfigMap a workload reads (`--configmap=ns/name`), or the only candidate. */
@@ -201,10 +237,19 @@ export class DoctorContext {
 
   /** MetalLB objects, namespace or Service annotations present. */
   get hasMetalLB(): boolean {
-    return (
+    this.#metallb ??=
       this.snapshot.objects.some((o) => o.apiVersion.startsWith('metallb.io/') || o.namespace === 'metallb-system') ||
-      this.services.some((s) => Object.keys(annotations(s)).some((k) => k.startsWith('metallb.')))
-    );
+      this.services.some((s) => Object.keys(annotations(s)).some((k) => k.startsWith('metallb.')));
+    return this.#metallb;
+  }
+
+  #metallb: boolean | undefined;
+  readonly #memo = new Map<string, unknown>();
+
+  /** Computes a cluster-wide fact once per run (e.g. the dataplane mode). */
+  memo<T>(key: string, compute: () => T): T {
+    if (!this.#memo.has(key)) this.#memo.set(key, compute());
+    return this.#memo.get(key) as T;
   }
 
   /** Nodes with an ExternalIP address (static dumps and live mode only). */

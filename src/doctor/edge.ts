@@ -37,6 +37,10 @@ export const NGINX_DEFAULT_REAL_IP_CIDR = '0.0.0.0/0';
 
 /** Every ConfigMap that configures an ingress-nginx controller in the input. */
 export function nginxConfigMaps(ctx: DoctorContext): K8sObject[] {
+  return ctx.memo('nginx-configmaps', () => findNginxConfigMaps(ctx));
+}
+
+function findNginxConfigMaps(ctx: DoctorContext): K8sObject[] {
   const found = new Set<K8sObject>();
   for (const workload of ctx.workloads) {
     if (edgeKindOf(workload) !== 'ingress-nginx') continue;
@@ -243,16 +247,15 @@ export function edgeBehaviour(ctx: DoctorContext, workload: K8sObject, edge: Edg
 /** Dataplane known to keep the client IP for Cluster traffic (Cilium DSR/hybrid, Calico eBPF). */
 export function dataplanePreserves(ctx: DoctorContext, service?: K8sObject): boolean {
   if (service && /^dsr$/i.test(annotations(service)['service.cilium.io/forwarding-mode'] ?? '')) return true;
-  const cilium = ctx.kind('ConfigMap').find((c) => c.name === 'cilium-config');
-  if (cilium) {
-    const data = nginxData(cilium);
-    if (
-      /^(dsr|hybrid)$/.test(data['bpf-lb-mode'] ?? '') &&
-      /^(true|strict)$/.test(data['kube-proxy-replacement'] ?? '')
-    )
-      return true;
-  }
-  return ctx.kind('FelixConfiguration').some((f) => get(f.raw, ['spec', 'bpfEnabled']) === true);
+  return ctx.memo('dataplane-preserves', () => {
+    const cilium = ctx.kind('ConfigMap').find((c) => c.name === 'cilium-config');
+    if (cilium) {
+      const data = nginxData(cilium);
+      const dsr = /^(dsr|hybrid)$/.test(data['bpf-lb-mode'] ?? '');
+      if (dsr && /^(true|strict)$/.test(data['kube-proxy-replacement'] ?? '')) return true;
+    }
+    return ctx.kind('FelixConfiguration').some((f) => get(f.raw, ['spec', 'bpfEnabled']) === true);
+  });
 }
 
 /** Why the client IP does not reach this Service's pods, or undefined when it (probably) does. */

@@ -5,7 +5,10 @@
  * list (services, pods, nodes, …) is fatal with the API's own message; a missing CRD (404) or a
  * forbidden optional list is noted and the rest still checked.
  */
-import { SourceIpError } from '../core/errors.ts';
+import { ClusterAccessError } from '../core/errors.ts';
+
+export { ClusterAccessError };
+
 import type { InputError, K8sObject, Snapshot } from './types.ts';
 
 export interface LiveOptions {
@@ -16,13 +19,6 @@ export interface LiveOptions {
   readonly namespace?: string;
   /** Per-request deadline in milliseconds (default 10 000). */
   readonly timeoutMs?: number;
-}
-
-/** The cluster could not be read: unreachable, forbidden, timed out. Exit code 2. */
-export class ClusterAccessError extends SourceIpError {
-  constructor(message: string) {
-    super('SIP_ERR_CLUSTER', message);
-  }
 }
 
 type KubeModule = typeof import('@kubernetes/client-node');

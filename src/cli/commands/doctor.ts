@@ -89,9 +89,10 @@ async function runDoctorCommand(paths: string[], flags: DoctorFlags): Promise<nu
     snapshot = await loadManifests(paths);
   }
   const result = runDoctor(snapshot, config);
+  const { safeText } = await import('../../doctor/report/text.ts');
   for (const error of result.errors) {
     const where = error.file ? `${error.file}${error.line ? `:${error.line}` : ''}: ` : '';
-    process.stderr.write(`sourceip doctor: ${where}${error.message}\n`);
+    process.stderr.write(`sourceip doctor: ${safeText(`${where}${error.message}`)}\n`);
   }
   if (flags.format === 'json') {
     const { renderJson } = await import('../../doctor/report/json.ts');

@@ -8,7 +8,6 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { type Document, isNode, LineCounter, parseAllDocuments } from 'yaml';
-import { quoteInput } from '../../core/errors.ts';
 import type { InputError, K8sObject, ObjectPath, Snapshot, SourceRef } from '../types.ts';
 import { helmValuesObjects } from './helm-values.ts';
 
@@ -208,9 +207,4 @@ function firstLine(message: string): string {
 
 export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** For messages that quote manifest values (which may come from anyone). */
-export function quote(value: unknown): string {
-  return quoteInput(typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value)));
 }

@@ -51,20 +51,28 @@ export function renderText(result: DoctorResult, options: TextOptions): string {
   return `${lines.join('\n')}\n`;
 }
 
+/**
+ * Names and values in messages come from manifests anyone may have written: control characters
+ * (ANSI escapes, CR) are shown escaped so they cannot rewrite the terminal, and long text is cut.
+ */
+export function safeText(text: string, max = 400): string {
+  const escaped = text.replace(
+    /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+  return escaped.length > max ? `${escaped.slice(0, max)}…` : escaped;
+}
+
+function refText(r: { kind: string; namespace: string; name: string }): string {
+  return safeText(`${r.kind}/${r.namespace ? `${r.namespace}/` : ''}${r.name}`, 200);
+}
+
 function renderFinding(f: Finding, paint: (style: keyof typeof ANSI, text: string) => string): string[] {
-  const object = `${f.object.kind}/${f.object.namespace ? `${f.object.namespace}/` : ''}${f.object.name}`;
-  const where = f.file ? `${f.file}${f.line ? `:${f.line}` : ''}` : '';
+  const where = f.file ? `${safeText(f.file, 200)}${f.line ? `:${f.line}` : ''}` : '';
   const out = [
-    `  ${paint(f.severity, f.severity.padEnd(7))} ${f.ruleId} ${f.slug}  ${object}${where ? paint('dim', `  ${where}`) : ''}`,
-    `          ${f.message}`,
+    `  ${paint(f.severity, f.severity.padEnd(7))} ${f.ruleId} ${f.slug}  ${refText(f.object)}${where ? paint('dim', `  ${where}`) : ''}`,
+    `          ${safeText(f.message)}`,
   ];
-  if (f.related.length > 0) {
-    out.push(
-      paint(
-        'dim',
-        `          related: ${f.related.map((r) => `${r.kind}/${r.namespace ? `${r.namespace}/` : ''}${r.name}`).join(', ')}`,
-      ),
-    );
-  }
+  if (f.related.length > 0) out.push(paint('dim', `          related: ${f.related.map(refText).join(', ')}`));
   return out;
 }

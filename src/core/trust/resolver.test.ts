@@ -50,3 +50,10 @@ test('every reason word is kebab-case and listed once', () => {
   assert.equal(new Set(REASONS).size, REASONS.length);
   for (const r of REASONS) assert.match(r, /^[a-z]+(-[a-z]+)*$/);
 });
+
+test('every reason word is documented in docs/errors.md', async () => {
+  const { readFile } = await import('node:fs/promises');
+  const doc = await readFile(new URL('../../../docs/errors.md', import.meta.url), 'utf8');
+  const section = doc.slice(doc.indexOf('## Reason words'));
+  for (const r of REASONS) assert.ok(section.includes(`| \`${r}\` |`), `${r} missing from docs/errors.md`);
+});

@@ -8,7 +8,7 @@ import type { Resolution, Resolver, ResolverOptions, Semantics, TraceStep } from
  *             --trusted 10.0.0.0/8 [--semantics …] [--hops N] [--trust-all] [--real-ip-header NAME]
  *             [--recursive] [--explain] [--json]
  *             exit 0 when a client was named, 1 when the strategy refused (client null), 2 on usage errors.
- *   batch:    sourceip resolve --jsonl  — one JSON line out per line in (docs/cli.md, contract of issue 3):
+ *   batch:    sourceip resolve --jsonl  — one JSON line out per line in (docs/resolve.md, contract of issue 3):
  *             in  {"peer":"127.0.0.5","headers":[["X-Forwarded-For","1.2.3.4"]],"semantics":"nginx",
  *                  "trusted":["10.0.0.0/8"],"hops":2,"trustAll":true,"header":"X-Forwarded-For","recursive":true}
  *             out {"client":"1.2.3.4","port":null,"reason":"…","trace":[…]} or {"error":"…"}

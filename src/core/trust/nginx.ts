@@ -6,15 +6,19 @@
  * src/http/ngx_http_core_module.c (`ngx_http_get_forwarded_addr[_internal]`),
  * src/http/ngx_http_parse.c (header value trimming), src/core/ngx_inet.c (./nginx-address.ts).
  *
- * Not expressed through walk.ts: nginx's walk is defined over raw header bytes (the entry
- * boundaries, the byte-level trimming and the per-line recursion rule below are part of the
- * answer), so it is reproduced here step for step rather than approximated by a generic walk.
+ * Built on the one trust walk (walk.ts): nginx's trust loop *is* the walk — peer first, right to
+ * left, stop at the first untrusted address, an invalid entry keeps the last trusted hop
+ * (`keep-last`), all trusted gives the leftmost (never checked), `real_ip_recursive off` takes
+ * one step. What is nginx's own lives in {@link NginxCursor}: which lines count, the byte-level
+ * entry boundaries and when the walk may cross into the previous line. Two things the walk cannot
+ * say are added around it: a Unix-socket peer prints `unix:` (the walk has no client text for a
+ * peer without an IP), and `$remote_port` is empty for port 0.
  */
 import { InvalidOptionError } from '../errors.ts';
 import { formatIP } from '../ip/address.ts';
 import { NAMED_RANGES } from '../ip/ranges.ts';
+import type { IPAddress } from '../ip/types.ts';
 import {
-  type NginxAddress,
   type NginxCidr,
   nginxCidrMatch,
   nginxFormatAddress,
@@ -22,15 +26,17 @@ import {
   nginxParseAddrPort,
   nginxParseCidr,
 } from './nginx-address.ts';
-import type {
-  Resolution,
-  ResolveInput,
-  ResolveOptions,
-  Resolver,
-  ResolverOptions,
-  TraceStep,
-  Verdict,
-} from './types.ts';
+import type { Resolution, Resolver, ResolverOptions } from './types.ts';
+import {
+  createWalk,
+  ENTRY_EMPTY,
+  ENTRY_NOT_IP,
+  ENTRY_OK,
+  type EntryCursor,
+  HEADER_ABSENT,
+  HEADER_PRESENT,
+  type Walk,
+} from './walk.ts';
 
 /** Which header source `real_ip_header` selects (the keywords are matched case-sensitively). */
 type HeaderMode = 'x-forwarded-for' | 'x-real-ip' | 'generic';
@@ -46,23 +52,7 @@ export interface NginxRealIpConfig {
   /** False when the generic header name has bytes nginx treats as invalid (e.g. `_`): such lines are ignored. */
   readonly matchable: boolean;
   readonly recursive: boolean;
-  /** One-entry cache of the last peer's parse, text and trust (behind a proxy most requests share a peer). */
-  readonly peerCache: { last: PeerInfo | null };
 }
-
-interface PeerInfo {
-  readonly raw: string | undefined;
-  readonly addr: NginxAddress | null;
-  /** Canonical text for `Resolution.peer`. */
-  readonly text: string | null;
-  /** `$remote_addr` when the peer stays the client. */
-  readonly client: string | null;
-  readonly match: NginxCidr | null;
-}
-
-const DECLINED = 0;
-const OK = 1;
-const DONE = 2;
 
 /** ASCII-only lower-casing, as nginx's `ngx_hash_strlow` (no Unicode case folding). */
 function asciiLower(text: string): string {
@@ -127,13 +117,11 @@ export function compileNginxRealIp(options: ResolverOptions): NginxRealIpConfig 
     lower,
     matchable: isNginxHeaderName(lower),
     recursive: options.recursive === true,
-    peerCache: { last: null },
   };
 }
 
 /** nginx sees the socket address; a Node dual-stack `::ffff:a.b.c.d` peer is an IPv4 connection. */
-function parsePeer(peer: string | undefined): NginxAddress | null {
-  if (peer === undefined) return 'unix';
+function parsePeer(peer: string): IPAddress | null {
   const pct = peer.indexOf('%');
   const ip = nginxParseAddr(peer, 0, pct === -1 ? peer.length : pct);
   if (ip === null) return null;
@@ -143,95 +131,90 @@ function parsePeer(peer: string | undefined): NginxAddress | null {
   return ip;
 }
 
-function peerInfo(config: NginxRealIpConfig, raw: string | undefined): PeerInfo {
-  const last = config.peerCache.last;
-  if (last !== null && last.raw === raw && raw !== undefined) return last;
-  const addr = parsePeer(raw);
-  const info: PeerInfo = {
-    raw,
-    addr,
-    text: addr === null || addr === 'unix' ? null : formatIP(addr),
-    client: addr === null ? null : nginxFormatAddress(addr),
-    match: addr === null || config.from.length === 0 ? null : nginxCidrMatch(addr, config.from),
-  };
-  config.peerCache.last = info;
-  return info;
-}
-
-function result(
-  client: string | null,
-  port: number | null,
-  reason: string,
-  peer: string | null,
-  peerTrusted: boolean,
-  trace: TraceStep[] | null,
-): Resolution {
-  if (trace === null) return { client, port, reason, peer, peerTrusted };
-  return { client, port, reason, peer, peerTrusted, trace };
-}
-
-interface WalkState {
-  cur: NginxAddress;
-  port: number;
-  stop: 'untrusted' | 'invalid' | null;
-  trace: TraceStep[] | null;
-  /** Index in `trace` of the step that holds `cur`. */
-  curStep: number;
-}
-
-function note(state: WalkState, step: TraceStep): number {
-  if (state.trace === null) return -1;
-  state.trace.push(step);
-  return state.trace.length - 1;
-}
-
-function setVerdict(state: WalkState, index: number, verdict: Verdict, range?: string): void {
-  if (state.trace === null || index < 0) return;
-  const step = state.trace[index] as TraceStep;
-  state.trace[index] = range === undefined ? { ...step, verdict } : { ...step, verdict, range };
-}
-
-/** Left-to-right index of the entry starting at `at` in `text[s, …)`, for traces only. */
-function entryIndex(text: string, s: number, at: number): number {
-  let index = 0;
-  let inEntry = false;
-  for (let i = s; i < at; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 0x20 || c === 0x2c) inEntry = false;
-    else if (!inEntry) {
-      inEntry = true;
-      index++;
-    }
-  }
-  return index;
-}
-
 /**
- * `ngx_http_get_forwarded_addr_internal` over one header value: while the current address is
- * trusted, strip trailing spaces/commas, take the text after the last space/comma (the first byte
- * of the value is never examined as a separator, so `,1.2.3.4` is one invalid entry), parse it.
+ * The header's entries in nginx's order, for the walk. `ngx_http_get_forwarded_addr`: with the
+ * X-Forwarded-For keyword every line counts, last line first; a previous line is entered only when
+ * the later one was consumed to its first byte (otherwise nginx's per-line call returned DONE).
+ * Other headers: the FIRST matching line only (`ngx_http_process_header_line` keeps the first
+ * X-Real-IP; the generic lookup stops at the first match). Within a line
+ * (`ngx_http_get_forwarded_addr_internal`): strip trailing spaces and commas, the entry is the
+ * text after the last space or comma — the value's first byte is never examined as a separator,
+ * so `,1.2.3.4` is one (invalid) entry and `, 1.2.3.4` ends in an invalid `,`. An empty value is
+ * one invalid entry (nginx parses the byte before it, the `:` or space after the name).
  */
-function walkValue(
-  config: NginxRealIpConfig,
-  state: WalkState,
-  text: string,
-  s: number,
-  length: number,
-  name: string,
-  line: number,
-): number {
-  let found = false;
-  let len = length;
-  let p: number;
-  do {
-    const match = nginxCidrMatch(state.cur, config.from);
-    if (match === null) {
-      setVerdict(state, state.curStep, 'untrusted');
-      state.stop = 'untrusted';
-      return found ? DONE : DECLINED;
+export class NginxCursor implements EntryCursor {
+  readonly header: string;
+  ip: IPAddress | null = null;
+  port = -1;
+  readonly #config: NginxRealIpConfig;
+  #raw: readonly string[] = [];
+  /** Index in rawHeaders of the current line's value; its text, value start and line number. */
+  #at = -1;
+  #value = '';
+  #s = 0;
+  /** Remaining length of the current line left of the current entry (nginx's `xfflen`). */
+  #len = 0;
+  /** Current entry `[#p, #e)`. */
+  #p = 0;
+  #e = 0;
+  #started = false;
+
+  constructor(config: NginxRealIpConfig) {
+    this.#config = config;
+    this.header = config.header;
+  }
+
+  reset(rawHeaders: readonly string[]): number {
+    this.#raw = rawHeaders;
+    this.#started = false;
+    this.ip = null;
+    this.port = -1;
+    this.#at = this.#firstLine();
+    return this.#at === -1 ? HEADER_ABSENT : HEADER_PRESENT;
+  }
+
+  /** The line the walk starts on: the last X-Forwarded-For line, or the first line of another header. */
+  #firstLine(): number {
+    const raw = this.#raw;
+    const config = this.#config;
+    if (config.mode === 'x-forwarded-for') return this.#previousLine((raw.length & ~1) + 1);
+    if (!config.matchable) return -1;
+    for (let i = 0; i + 1 < raw.length; i += 2) {
+      const name = raw[i];
+      if (typeof name === 'string' && typeof raw[i + 1] === 'string' && sameName(name, config.lower)) return i + 1;
     }
-    setVerdict(state, state.curStep, 'trusted', match.text);
-    p = s + len - 1;
+    return -1;
+  }
+
+  /** Value index of the last matching line before value index `before`, or -1. */
+  #previousLine(before: number): number {
+    const raw = this.#raw;
+    for (let i = before - 3; i >= 0; i -= 2) {
+      const name = raw[i];
+      if (typeof name === 'string' && typeof raw[i + 1] === 'string' && sameName(name, this.#config.lower))
+        return i + 1;
+    }
+    return -1;
+  }
+
+  #loadLine(): void {
+    const value = this.#raw[this.#at] as string;
+    // ngx_http_parse_header_line drops leading and trailing spaces (not tabs) of a value.
+    let s = 0;
+    let e = value.length;
+    while (s < e && value.charCodeAt(s) === 0x20) s++;
+    while (e > s && value.charCodeAt(e - 1) === 0x20) e--;
+    this.#value = value;
+    this.#s = s;
+    this.#len = e - s;
+  }
+
+  /** One step of ngx_http_get_forwarded_addr_internal's loop: find the entry left of `#len`. */
+  #scan(): void {
+    const text = this.#value;
+    const s = this.#s;
+    let len = this.#len;
+    let p = s + len - 1;
     for (; p > s; p--, len--) {
       const c = text.charCodeAt(p);
       if (c !== 0x20 && c !== 0x2c) break;
@@ -243,140 +226,114 @@ function walkValue(
         break;
       }
     }
-    // An empty value: nginx parses the one byte before it (the `:` or space after the name), which
-    // never parses; here the entry is simply empty.
-    const start = Math.max(p, s);
-    const endpoint = len === 0 ? null : nginxParseAddrPort(text, start, s + len);
-    const step =
-      state.trace === null
-        ? -1
-        : note(state, {
-            source: 'header',
-            header: name,
-            line,
-            index: entryIndex(text, s, start),
-            value: text.slice(start, s + len),
-            verdict: endpoint ? 'trusted' : 'invalid',
-            ...(endpoint ? {} : { why: 'not-an-address' }),
-          });
-    if (endpoint === null) {
-      state.stop = 'invalid';
-      return found ? DONE : DECLINED;
+    this.#p = Math.max(p, s);
+    this.#e = s + len;
+  }
+
+  next(): boolean {
+    if (!this.#started) {
+      if (this.#at === -1) return false;
+      this.#started = true;
+      this.#loadLine();
+      this.#scan();
+      return true;
     }
-    state.cur = endpoint.ip;
-    state.port = endpoint.port;
-    state.curStep = step;
-    found = true;
-    len = p - 1 - s;
-  } while (config.recursive && p > s);
-  return OK;
+    if (!this.#config.recursive) return false;
+    if (this.#p > this.#s) {
+      // More of this line: nginx continues at `xfflen = p - 1 - xff`.
+      this.#len = this.#p - 1 - this.#s;
+      this.#scan();
+      return true;
+    }
+    // The line was consumed to its first byte (nginx returned NGX_OK): on to the previous line.
+    if (this.#config.mode !== 'x-forwarded-for') return false;
+    const previous = this.#previousLine(this.#at);
+    if (previous === -1) return false;
+    this.#at = previous;
+    this.#loadLine();
+    this.#scan();
+    return true;
+  }
+
+  parse(): number {
+    if (this.#e <= this.#p) {
+      this.ip = null;
+      this.port = -1;
+      return ENTRY_EMPTY;
+    }
+    const endpoint = nginxParseAddrPort(this.#value, this.#p, this.#e);
+    if (endpoint === null) {
+      this.ip = null;
+      this.port = -1;
+      return ENTRY_NOT_IP;
+    }
+    this.ip = endpoint.ip;
+    // Port 0 = no port: `$remote_port` prints empty.
+    this.port = endpoint.port > 0 ? endpoint.port : -1;
+    return ENTRY_OK;
+  }
+
+  text(): string {
+    return this.#value.slice(this.#p, this.#e);
+  }
+
+  address(): string {
+    return this.text();
+  }
+
+  line(): number {
+    let line = 0;
+    for (let i = this.#at - 2; i >= 1; i -= 2) {
+      const name = this.#raw[i - 1];
+      if (typeof name === 'string' && sameName(name, this.#config.lower)) line++;
+    }
+    return line;
+  }
+
+  index(): number {
+    let index = 0;
+    let inEntry = false;
+    for (let i = this.#s; i < this.#p; i++) {
+      const c = this.#value.charCodeAt(i);
+      if (c === 0x20 || c === 0x2c) inEntry = false;
+      else if (!inEntry) {
+        inEntry = true;
+        index++;
+      }
+    }
+    return index;
+  }
 }
 
-/** nginx's header parser drops leading and trailing spaces (not tabs) of a value. */
-function trimmedValue(value: string): [number, number] {
-  let s = 0;
-  let e = value.length;
-  while (s < e && value.charCodeAt(s) === 0x20) s++;
-  while (e > s && value.charCodeAt(e - 1) === 0x20) e--;
-  return [s, e - s];
+/** The walk configured as nginx 1.22's realip. */
+export function createNginxWalk(config: NginxRealIpConfig): Walk {
+  const from = config.from;
+  const hasUnix = from.some((c) => c.family === 'unix');
+  return createWalk(
+    {
+      parsePeer,
+      canonical: formatIP,
+      isTrusted: (ip) => (ip === null ? hasUnix : nginxCidrMatch(ip, from) !== null),
+      trustedRange: (ip) => (ip === null ? (hasUnix ? 'unix:' : undefined) : nginxCidrMatch(ip, from)?.text),
+      formatClient: (ip) => nginxFormatAddress(ip),
+      onInvalid: 'keep-last',
+      onAllTrusted: 'leftmost',
+      recursive: config.recursive,
+      hops: 0,
+      // nginx has no entry limit.
+      maxEntries: Number.MAX_SAFE_INTEGER,
+    },
+    new NginxCursor(config),
+  );
 }
+
+/** Reasons whose client is the peer itself (the walk leaves `client` null for a peer without an IP). */
+const PEER_IS_CLIENT = new Set(['peer-not-ip', 'untrusted-peer', 'trusted-peer-no-header', 'invalid-entry-kept-last']);
 
 /**
- * Resolve one request as nginx 1.22 would. `client` is `$remote_addr` (IPv6 printed by
+ * A {@link Resolver} with nginx 1.22 realip semantics. `client` is `$remote_addr` (IPv6 printed by
  * ngx_inet6_ntop, `unix:` for a Unix-socket peer), `port` is `$remote_port` (the entry's port; the
  * peer's when realip did not change the address; null when nginx prints it empty).
- */
-export function resolveNginx(config: NginxRealIpConfig, input: ResolveInput, options?: ResolveOptions): Resolution {
-  const trace: TraceStep[] | null = options?.trace === true ? [] : null;
-  const info = peerInfo(config, typeof input.peer === 'string' ? input.peer : undefined);
-  const peer = info.addr;
-  if (peer === null) {
-    if (trace) trace.push({ source: 'peer', value: String(input.peer), verdict: 'invalid', why: 'not-an-address' });
-    return result(null, null, 'peer-not-ip', null, false, trace);
-  }
-  const peerText = info.text;
-  const peerMatch = info.match;
-  const state: WalkState = { cur: peer, port: 0, stop: null, trace, curStep: -1 };
-  if (trace) {
-    state.curStep = note(state, {
-      source: 'peer',
-      value: input.peer ?? 'unix:',
-      verdict: peerMatch ? 'trusted' : 'untrusted',
-    });
-  }
-
-  const declined = (reason: string): Resolution => {
-    if (trace && trace.length > 0) {
-      const first = trace[0] as TraceStep;
-      trace[0] = { ...first, verdict: 'client', ...(peerMatch ? { range: peerMatch.text } : {}) };
-    }
-    const peerPort = input.peerPort;
-    const port = peer !== 'unix' && typeof peerPort === 'number' && peerPort > 0 && peerPort < 65536 ? peerPort : null;
-    return result(info.client, port, reason, peerText, peerMatch !== null, trace);
-  };
-
-  // ngx_http_realip_handler: no set_real_ip_from → the module does nothing.
-  if (config.from.length === 0 || peerMatch === null) return declined('untrusted-peer');
-  const raw = input.rawHeaders;
-  let rc = DECLINED;
-  if (config.mode === 'x-forwarded-for') {
-    // All lines, last to first (ngx_http_get_forwarded_addr). Not recursive: the last line only.
-    // Recursive: the previous line is entered only when the later one was walked to its start.
-    let found = false;
-    let seen = false;
-    for (let i = (raw.length & ~1) - 2; i >= 0; i -= 2) {
-      const name = raw[i];
-      const value = raw[i + 1];
-      if (typeof name !== 'string' || typeof value !== 'string' || !sameName(name, config.lower)) continue;
-      seen = true;
-      const [s, len] = trimmedValue(value);
-      rc = walkValue(config, state, value, s, len, name, i >> 1);
-      if (!config.recursive) break;
-      if (rc === DECLINED && found) {
-        rc = DONE;
-        break;
-      }
-      if (rc !== OK) break;
-      found = true;
-    }
-    if (!seen) return declined('trusted-peer-no-header');
-  } else {
-    // X-Real-IP and generic headers: the FIRST matching line only (ngx_http_process_header_line
-    // keeps the first X-Real-IP; the generic lookup stops at the first match).
-    let at = -1;
-    if (config.matchable) {
-      for (let i = 0; i + 1 < raw.length; i += 2) {
-        const name = raw[i];
-        if (typeof name === 'string' && typeof raw[i + 1] === 'string' && sameName(name, config.lower)) {
-          at = i;
-          break;
-        }
-      }
-    }
-    if (at === -1) return declined('trusted-peer-no-header');
-    const value = raw[at + 1] as string;
-    const [s, len] = trimmedValue(value);
-    rc = walkValue(config, state, value, s, len, raw[at] as string, at >> 1);
-  }
-  if (rc === DECLINED) return declined('invalid-entry-kept-last');
-
-  setVerdict(state, state.curStep, 'client');
-  const reason =
-    state.stop === 'untrusted'
-      ? 'rightmost-untrusted'
-      : state.stop === 'invalid'
-        ? 'invalid-entry-kept-last'
-        : !config.recursive
-          ? 'rightmost-entry'
-          : // The leftmost entry is never trust-checked by nginx; the reason says whether it would pass.
-            nginxCidrMatch(state.cur, config.from) === null
-            ? 'rightmost-untrusted'
-            : 'all-trusted-leftmost';
-  return result(nginxFormatAddress(state.cur), state.port > 0 ? state.port : null, reason, peerText, true, trace);
-}
-
-/**
- * A {@link Resolver} with nginx 1.22 realip semantics.
  *
  * @example
  * const r = createNginxResolver({ semantics: 'nginx', trusted: ['127.0.0.1', '10.0.0.0/8'], recursive: true });
@@ -386,6 +343,7 @@ export function createNginxResolver(given: ResolverOptions | { readonly options:
   // Called as createNginxResolver(options) or with createResolver's context object ({ options, … }).
   const options: ResolverOptions = 'options' in given ? given.options : given;
   const config = compileNginxRealIp(options);
+  const walk = createNginxWalk(config);
   const trustsEverything =
     config.from.some((c) => c.family === 4 && c.mask[3] === 0) &&
     config.from.some((c) => c.family === 6 && c.mask[0] === 0);
@@ -394,12 +352,15 @@ export function createNginxResolver(given: ResolverOptions | { readonly options:
     trustsEverything,
     header: config.header,
     resolve: (input, resolveOptions) => {
-      try {
-        return resolveNginx(config, input, resolveOptions);
-      } catch {
-        // Never throw on the request path (a non-array rawHeaders, a throwing getter).
-        return { client: null, port: null, reason: 'unexpected-input', peer: null, peerTrusted: false };
+      const r: Resolution = walk(input, resolveOptions?.trace === true);
+      const unixPeer = typeof input === 'object' && input !== null && input.peer === undefined;
+      if (r.client === null && unixPeer && PEER_IS_CLIENT.has(r.reason)) {
+        // AF_UNIX: nginx prints `unix:` and `$remote_port` empty.
+        const reason = r.reason === 'peer-not-ip' ? 'untrusted-peer' : r.reason;
+        return { ...r, client: 'unix:', port: null, reason };
       }
+      if (r.port === 0) return { ...r, port: null };
+      return r;
     },
   };
 }

@@ -115,6 +115,8 @@ function kongValues(
       return ['env'];
     },
   };
+  // `proxy.enabled: false` (hybrid control planes) renders no proxy Service.
+  if (proxy.enabled === false) return [deployment];
   return [deployment, serviceFrom('kong-proxy', 'kong', proxy, ['proxy'], file)];
 }
 

@@ -16,7 +16,8 @@ export const rule: Rule = {
     'With `use-forwarded-headers: "true"` (or `enable-real-ip`), ingress-nginx takes the client from X-Forwarded-For when ' +
     'the peer is in `proxy-real-ip-cidr`, whose default is `0.0.0.0/0`: any client sets its own IP, and allowlists and rate ' +
     'limits keyed by it are bypassed (ingress-nginx#1000, #9502). Even with a narrow range, X-Forwarded-Host/-Proto are ' +
-    'passed through from anyone when use-forwarded-headers is on (ingress-nginx#9163, open) (warning).',
+    'passed through from anyone when use-forwarded-headers is on (ingress-nginx#9163, open) (warning). Entries that are ' +
+    'not CIDRs (a copied `XXX.XXX.XXX/XX` placeholder) make nginx reject the configuration (warning).',
   fix: 'Set `proxy-real-ip-cidr` to the LB / L7 proxy ranges only; keep `use-forwarded-headers: "false"` behind L4 load balancers.',
   references: [
     'https://kubernetes.github.io/ingress-nginx/user-guide/nginx-configuration/configmap/#use-forwarded-headers',
@@ -35,6 +36,17 @@ export const rule: Rule = {
           : undefined;
       if (!key) continue;
       const trust = analyzeTrust(data['proxy-real-ip-cidr'] ?? NGINX_DEFAULT);
+      if (trust.invalid.length > 0) {
+        out.push({
+          object: cm,
+          path: ['data', 'proxy-real-ip-cidr'],
+          severity: 'warning',
+          message: `proxy-real-ip-cidr has entries that are not CIDRs (${trust.invalid
+            .slice(0, 3)
+            .map((e) => JSON.stringify(e.slice(0, 40)))
+            .join(', ')}): nginx rejects set_real_ip_from and the controller keeps its old configuration`,
+        });
+      }
       if (trust.everything || trust.veryWide) {
         const unset = data['proxy-real-ip-cidr'] === undefined;
         out.push({

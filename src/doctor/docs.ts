@@ -92,7 +92,8 @@ sourceip doctor --cluster [--context X] [--namespace N] [--kubeconfig F] [--requ
 
 - \`--format json\`: \`{ version: 1, mode, objects, summary, findings: [{ ruleId, slug, severity, message, object: { kind, namespace, name }, file, line, related }], errors }\`.
 - \`--format sarif\`: SARIF 2.1.0 for GitHub code scanning; \`tool.driver.rules\` holds every rule; results carry \`ruleId\`, \`level\`
-  (error / warning / note), the file relative to the working directory and \`region.startLine\`, and a logical location \`Kind/namespace/name\`.
+  (error / warning / note), the file relative to the working directory and \`region.startLine\` (live objects: the pseudo-path
+  \`cluster/Kind/namespace/name\`, since GitHub requires an artifact location), and a logical location \`Kind/namespace/name\`.
 
 ## Suppressing findings
 

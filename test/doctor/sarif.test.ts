@@ -71,7 +71,7 @@ test('fail: the validator rejects a result without a message (the check can fail
   assert.equal(validate(bad), false);
 });
 
-test('live findings (no file) use logical locations only and still validate', async () => {
+test('live findings (no file) get a cluster/ pseudo-path (GitHub needs an artifact location) and validate', async () => {
   const { runDoctor } = await import('../../src/doctor/engine.ts');
   const service = {
     apiVersion: 'v1',
@@ -91,6 +91,7 @@ test('live findings (no file) use logical locations only and still validate', as
   const log = JSON.parse(renderSarif(result)) as Log;
   assert.ok(validate(log));
   const loc = log.runs[0]!.results![0]!.locations![0]!;
-  assert.equal(loc.physicalLocation, undefined);
+  assert.equal(loc.physicalLocation!.artifactLocation!.uri, 'cluster/Service/prod/edge');
+  assert.equal(loc.physicalLocation!.region!.startLine, 1);
   assert.equal(loc.logicalLocations![0]!.fullyQualifiedName, 'Service/prod/edge');
 });

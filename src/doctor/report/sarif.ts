@@ -2,8 +2,8 @@
  * `--format sarif`: SARIF 2.1.0 as GitHub code scanning ingests it. tool.driver.rules lists every
  * rule (id, name = slug, shortDescription, fullDescription, help); each result has ruleId,
  * ruleIndex, level (error | warning | note), message, a physical location (artifact URI relative
- * to the working directory, region.startLine) when the object came from a file, and a logical
- * location `Kind/namespace/name` always. Input errors become toolExecutionNotifications.
+ * to the working directory, region.startLine; `cluster/Kind/namespace/name` for live objects) and a
+ * logical location `Kind/namespace/name`. Input errors become toolExecutionNotifications.
  */
 import { createHash } from 'node:crypto';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
@@ -46,16 +46,16 @@ export function renderSarif(result: DoctorResult, cwd: string = process.cwd()): 
       ruleIndex: index.get(f.ruleId) ?? -1,
       level: LEVEL[f.severity],
       message: { text: f.message },
+      // GitHub code scanning rejects results without an artifact location ("expected artifact
+      // location"): objects read from a cluster get a stable pseudo-path `cluster/Kind/ns/name`.
       locations: [
-        f.file
-          ? {
-              physicalLocation: {
-                artifactLocation: { uri: artifactUri(f.file, cwd) },
-                region: { startLine: f.line ?? 1 },
-              },
-              logicalLocations: logical,
-            }
-          : { logicalLocations: logical },
+        {
+          physicalLocation: {
+            artifactLocation: { uri: f.file ? artifactUri(f.file, cwd) : `cluster/${encodeURI(fqn)}` },
+            region: { startLine: f.line ?? 1 },
+          },
+          logicalLocations: logical,
+        },
       ],
       partialFingerprints: { 'sourceipFinding/v1': fingerprint },
     };

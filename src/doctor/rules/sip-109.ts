@@ -36,7 +36,7 @@ export const rule: Rule = {
           continue;
         }
         if (!isRecord(config)) continue;
-        const masq = ['iptables', 'nftables', 'ipvs'].some((m) => get(config, [m, 'masqueradeAll']) === true);
+        const masq = ['iptables', 'nftables', 'ipvs', 'linux'].some((m) => get(config, [m, 'masqueradeAll']) === true);
         if (masq) {
           out.push({
             object: cm,

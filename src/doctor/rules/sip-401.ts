@@ -52,7 +52,7 @@ export const rule: Rule = {
         out.push({
           object: cm,
           path: ['data', unset ? key : 'proxy-real-ip-cidr'],
-          message: `${key} is on and proxy-real-ip-cidr ${unset ? 'is unset (default 0.0.0.0/0)' : `is ${JSON.stringify(data['proxy-real-ip-cidr'])}`}: any client can set its IP with X-Forwarded-For`,
+          message: `${key} is on and proxy-real-ip-cidr ${unset ? 'is unset (default 0.0.0.0/0)' : `is ${JSON.stringify(data['proxy-real-ip-cidr'])}`}: any client can set its IP with ${data['forwarded-for-header'] ?? 'X-Forwarded-For'}`,
         });
       } else if (key === 'use-forwarded-headers') {
         out.push({

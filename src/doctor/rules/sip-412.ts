@@ -12,8 +12,9 @@ export const rule: Rule = {
   concerns: ['ConfigMap (ingress-nginx controller)'],
   needs: 'static',
   why:
-    'With `compute-full-forwarded-for: "true"` ingress-nginx sends `$http_x_forwarded_for, <peer>` upstream: whatever the ' +
-    'client put in X-Forwarded-For reaches the backend, whether or not the peer is trusted. A backend that reads the ' +
+    'With `compute-full-forwarded-for: "true"` and `use-forwarded-headers: "true"` (the template requires both) ingress-nginx ' +
+    'sends `$http_x_forwarded_for, <peer>` upstream: whatever the client put in X-Forwarded-For reaches the backend, ' +
+    'whether or not its peer is in `proxy-real-ip-cidr`. A backend that reads the ' +
     'leftmost entry (`split(",")[0]`, Express `trust proxy = true`) is spoofable; the entries are only meaningful from ' +
     'the right, up to the first untrusted hop.',
   fix: 'Make backends resolve right-to-left with the ingress pods as the only trusted proxies (sourceip `strict`), or turn compute-full-forwarded-for off so the backend gets the resolved client only.',
@@ -25,7 +26,8 @@ export const rule: Rule = {
     const out: RawFinding[] = [];
     for (const cm of nginxConfigMaps(ctx)) {
       const data = nginxData(cm);
-      if (!isTrue(data['compute-full-forwarded-for'])) continue;
+      // nginx.tmpl: `{{ if and $cfg.UseForwardedHeaders $cfg.ComputeFullForwardedFor }}` — one without the other does nothing.
+      if (!isTrue(data['compute-full-forwarded-for']) || !isTrue(data['use-forwarded-headers'])) continue;
       out.push({
         object: cm,
         path: ['data', 'compute-full-forwarded-for'],

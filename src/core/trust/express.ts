@@ -12,11 +12,15 @@
  *   such as `unknown` or `1.2.3.4:80` comes back as is), or `undefined` (→ null) for a socket
  *   without an address.
  *
- * Not expressed through walk.ts: Express's trust function takes the entry *string* and its
- * index (a number setting trusts `i < N`, `true` trusts non-addresses too), and its answer is
- * that string, not a parsed address; the walk here is the six lines of proxy-addr's `alladdrs`.
+ * Built on the one trust walk (walk.ts) with {@link ExpressCursor}. With an address list, a
+ * non-IP entry is untrusted and returned verbatim (`onInvalid: 'verbatim'`). With `true` or a hop
+ * count proxy-addr never looks at an entry's text, so the cursor reports every entry as usable
+ * (a non-IP gets a placeholder address no hook reads) and the client text is always the entry
+ * as received. Around the walk: `port` is always null (`req.ip` has no port), and a peer string
+ * that is not an IP is still `req.ip` when it is the answer.
  */
 
+import type { IPAddress } from '../ip/types.ts';
 import {
   type CompiledExpressTrust,
   compileExpressTrust,
@@ -24,7 +28,16 @@ import {
   ipaddrParse,
   matchSubnetIP,
 } from './express-address.ts';
-import type { Resolution, ResolveInput, ResolveOptions, Resolver, ResolverOptions, TraceStep } from './types.ts';
+import type { Resolution, Resolver, ResolverOptions } from './types.ts';
+import {
+  createWalk,
+  ENTRY_NOT_IP,
+  ENTRY_OK,
+  type EntryCursor,
+  HEADER_ABSENT,
+  HEADER_PRESENT,
+  type Walk,
+} from './walk.ts';
 
 /**
  * Which `trust proxy` value the resolver options stand for: `trustAll` > `hops` > `trusted` > false.
@@ -85,88 +98,6 @@ export function forwardedEntries(header: string): string[] {
   return list;
 }
 
-interface ExpressPeer {
-  readonly raw: string | undefined;
-  readonly trusted: boolean;
-  readonly text: string | null;
-}
-
-/** A compiled setting plus a one-entry peer cache (behind a proxy most requests share a peer). */
-export interface ExpressContext {
-  readonly compiled: CompiledExpressTrust;
-  last: ExpressPeer | null;
-}
-
-function peerOf(ctx: ExpressContext, raw: string | undefined): ExpressPeer {
-  const last = ctx.last;
-  if (last !== null && last.raw === raw && raw !== undefined) return last;
-  const ip = ipaddrParse(raw);
-  const peer: ExpressPeer = { raw, trusted: ctx.compiled.trust(raw, 0), text: ip === null ? null : canonical(ip) };
-  ctx.last = peer;
-  return peer;
-}
-
-/**
- * Resolve as Express 5 `req.ip`. `port` is always null: `req.ip` carries no port.
- */
-export function resolveExpress(ctx: ExpressContext, input: ResolveInput, options?: ResolveOptions): Resolution {
-  const compiled = ctx.compiled;
-  const trace: TraceStep[] | null = options?.trace === true ? [] : null;
-  const socket = typeof input.peer === 'string' ? input.peer : undefined;
-  const peer = peerOf(ctx, socket);
-  const peerTrusted = peer.trusted;
-  if (!peerTrusted && trace === null) {
-    // addrs[0] untrusted: the socket, whatever the header says.
-    return result(socket ?? null, socket === undefined ? 'peer-not-ip' : 'untrusted-peer', peer.text, false, null);
-  }
-  const header = nodeJoinedHeader(input.rawHeaders, 'x-forwarded-for');
-  const entries = header === undefined || header === '' ? [] : forwardedEntries(header);
-  const bySubnet = compiled.kind === 'subnets';
-  // proxy-addr alladdrs: addrs[0] is the socket, addrs[i] the i-th entry from the right.
-  const last = entries.length;
-  let at = last;
-  let notIP = false;
-  for (let i = 0; i < last; i++) {
-    let trusted: boolean;
-    if (i === 0) trusted = peerTrusted;
-    else if (bySubnet) {
-      const ip = ipaddrParse(entries[i - 1]);
-      notIP = ip === null;
-      trusted = ip !== null && matchSubnetIP(ip, compiled.subnets) !== undefined;
-    } else trusted = compiled.trust(entries[i - 1], i);
-    if (trace) trace.push(stepFor(compiled, i === 0 ? socket : entries[i - 1], i, trusted ? 'trusted' : 'client'));
-    if (!trusted) {
-      at = i;
-      break;
-    }
-  }
-  const client = at === 0 ? socket : (entries[at - 1] as string);
-  if (trace && at === last) trace.push(stepFor(compiled, client, at, 'client'));
-  let reason: string;
-  if (at === 0) {
-    reason =
-      socket === undefined && !peerTrusted ? 'peer-not-ip' : peerTrusted ? 'trusted-peer-no-header' : 'untrusted-peer';
-  } else if (at === last) {
-    // proxy-addr never checks the leftmost entry; the reason says whether it would pass.
-    if (compiled.trust(client, at)) reason = 'all-trusted-leftmost';
-    else if (compiled.kind === 'hops') reason = 'hop-count';
-    else reason = ipaddrParse(client) === null ? 'invalid-entry-verbatim' : 'rightmost-untrusted';
-  } else if (compiled.kind === 'hops') reason = 'hop-count';
-  else reason = notIP ? 'invalid-entry-verbatim' : 'rightmost-untrusted';
-  return result(client ?? null, reason, peer.text, peerTrusted, trace);
-}
-
-function result(
-  client: string | null,
-  reason: string,
-  peer: string | null,
-  peerTrusted: boolean,
-  trace: TraceStep[] | null,
-): Resolution {
-  if (trace === null) return { client, port: null, reason, peer, peerTrusted };
-  return { client, port: null, reason, peer, peerTrusted, trace };
-}
-
 function canonical(ip: { family: 4 | 6; w0: number; w1: number; w2: number; w3: number }): string {
   const v4 = (n: number): string => `${n >>> 24}.${(n >>> 16) & 0xff}.${(n >>> 8) & 0xff}.${n & 0xff}`;
   if (ip.family === 4 || (ip.w0 === 0 && ip.w1 === 0 && ip.w2 === 0xffff)) return v4(ip.w3);
@@ -208,22 +139,188 @@ function canonical(ip: { family: 4 | 6; w0: number; w1: number; w2: number; w3: 
   return out;
 }
 
-function stepFor(
-  compiled: CompiledExpressTrust,
-  addr: string | undefined,
-  index: number,
-  verdict: 'trusted' | 'client',
-): TraceStep {
-  const range = verdict === 'trusted' ? compiled.matchOf(addr)?.text : undefined;
-  return {
-    source: index === 0 ? 'peer' : 'header',
-    ...(index === 0 ? {} : { header: 'X-Forwarded-For', index }),
-    value: addr ?? '',
-    verdict,
-    ...(range === undefined ? {} : { range }),
-    ...(verdict === 'client' && ipaddrParse(addr) === null ? { why: 'not-an-ip' } : {}),
-  };
+/** Stands in for a non-IP entry in `true` / hop-count modes, where no hook reads the address. */
+const PLACEHOLDER: IPAddress = { family: 4, w0: 0, w1: 0, w2: 0, w3: 0, zone: '' };
+
+const XFF = 'x-forwarded-for';
+
+function isXff(name: unknown): boolean {
+  if (typeof name !== 'string' || name.length !== XFF.length) return false;
+  for (let k = 0; k < XFF.length; k++) {
+    let c = name.charCodeAt(k);
+    if (c >= 65 && c <= 90) c += 32;
+    if (c !== XFF.charCodeAt(k)) return false;
+  }
+  return true;
 }
+
+/**
+ * X-Forwarded-For entries as proxy-addr sees them, right to left, for the walk: Node's lines
+ * (each trimmed of SP/HTAB, joined with `", "` — the same as reading the lines one after the
+ * other, last first) cut by forwarded 0.2.0 (commas, spaces trimmed, empty entries skipped).
+ */
+export class ExpressCursor implements EntryCursor {
+  readonly header = 'X-Forwarded-For';
+  ip: IPAddress | null = null;
+  port = -1;
+  /** `true` / hop count: every entry is usable, whatever its text. */
+  readonly #anyEntry: boolean;
+  #raw: readonly string[] = [];
+  /** rawHeaders index of the current line's value, its text and trimmed start. */
+  #at = -1;
+  #value = '';
+  #s = 0;
+  /** Scan position: the part of the line left of it is not yet visited. */
+  #end = 0;
+  /** Current entry `[#p, #e)`. */
+  #p = 0;
+  #e = 0;
+
+  constructor(anyEntry: boolean) {
+    this.#anyEntry = anyEntry;
+  }
+
+  reset(rawHeaders: readonly string[]): number {
+    this.#raw = rawHeaders;
+    this.ip = null;
+    this.port = -1;
+    this.#at = this.#previousLine((rawHeaders.length & ~1) + 1);
+    if (this.#at === -1) return HEADER_ABSENT;
+    this.#loadLine();
+    return HEADER_PRESENT;
+  }
+
+  #previousLine(before: number): number {
+    const raw = this.#raw;
+    for (let i = before - 3; i >= 0; i -= 2) if (isXff(raw[i]) && typeof raw[i + 1] === 'string') return i + 1;
+    return -1;
+  }
+
+  /** `[start, end)` of a line's value after llhttp drops leading and trailing SP/HTAB. */
+  #bounds(value: string): [number, number] {
+    let s = 0;
+    let e = value.length;
+    while (s < e && (value.charCodeAt(s) === 0x20 || value.charCodeAt(s) === 0x09)) s++;
+    while (e > s && (value.charCodeAt(e - 1) === 0x20 || value.charCodeAt(e - 1) === 0x09)) e--;
+    return [s, e];
+  }
+
+  #loadLine(): void {
+    const value = this.#raw[this.#at] as string;
+    const [s, e] = this.#bounds(value);
+    this.#value = value;
+    this.#s = s;
+    this.#end = e;
+  }
+
+  next(): boolean {
+    // Scan with locals; the cursor moves only when an entry is found (protocol: a false next()
+    // leaves the cursor on its last entry).
+    let at = this.#at;
+    let text = this.#value;
+    let s = this.#s;
+    let end = this.#end;
+    for (;;) {
+      let i = end - 1;
+      while (i >= s && (text.charCodeAt(i) === 0x20 || text.charCodeAt(i) === 0x2c)) i--;
+      if (i >= s) {
+        const e = i + 1;
+        let start = i;
+        for (; i >= s; i--) {
+          const c = text.charCodeAt(i);
+          if (c === 0x2c) break;
+          if (c !== 0x20) start = i;
+        }
+        this.#at = at;
+        this.#value = text;
+        this.#s = s;
+        this.#end = Math.max(i, s);
+        this.#p = start;
+        this.#e = e;
+        return true;
+      }
+      at = this.#previousLine(at);
+      if (at === -1) return false;
+      text = this.#raw[at] as string;
+      [s, end] = this.#bounds(text);
+    }
+  }
+
+  parse(): number {
+    const ip = ipaddrParse(this.#value.slice(this.#p, this.#e));
+    if (ip === null && !this.#anyEntry) {
+      this.ip = null;
+      return ENTRY_NOT_IP;
+    }
+    this.ip = ip ?? PLACEHOLDER;
+    return ENTRY_OK;
+  }
+
+  text(): string {
+    return this.#value.slice(this.#p, this.#e);
+  }
+
+  address(): string {
+    return this.text();
+  }
+
+  line(): number {
+    let line = 0;
+    for (let i = this.#at - 3; i >= 0; i -= 2) if (isXff(this.#raw[i])) line++;
+    return line;
+  }
+
+  index(): number {
+    let index = 0;
+    let inEntry = false;
+    for (let i = this.#s; i < this.#p; i++) {
+      const c = this.#value.charCodeAt(i);
+      if (c === 0x2c) inEntry = false;
+      else if (c !== 0x20 && !inEntry) {
+        inEntry = true;
+        index++;
+      }
+    }
+    return index;
+  }
+}
+
+/** The walk configured as proxy-addr with a compiled `trust proxy`. */
+export function createExpressWalk(compiled: CompiledExpressTrust, hopsSetting?: number): Walk {
+  const kind = compiled.kind;
+  const subnets = compiled.subnets;
+  const hops = hopsSetting ?? 0;
+  return createWalk(
+    {
+      parsePeer: (raw) => ipaddrParse(raw),
+      canonical,
+      isTrusted:
+        kind === 'all'
+          ? () => true
+          : kind === 'hops'
+            ? (_ip, index) => index < hops
+            : (ip) => ip !== null && matchSubnetIP(ip, subnets) !== undefined,
+      trustedRange:
+        kind === 'all'
+          ? () => 'trust-all'
+          : kind === 'hops'
+            ? () => 'hop-count'
+            : (ip) => (ip === null ? undefined : matchSubnetIP(ip, subnets)?.text),
+      formatClient: (_ip, raw) => raw,
+      onInvalid: 'verbatim',
+      onAllTrusted: 'leftmost',
+      recursive: true,
+      hops: 0,
+      // proxy-addr has no entry limit.
+      maxEntries: Number.MAX_SAFE_INTEGER,
+      ...(kind === 'hops' ? { answerReason: 'hop-count' } : {}),
+    },
+    new ExpressCursor(kind !== 'subnets'),
+  );
+}
+
+/** Reasons whose client is the socket address itself. */
+const PEER_IS_CLIENT = new Set(['peer-not-ip', 'untrusted-peer', 'trusted-peer-no-header']);
 
 /**
  * A {@link Resolver} with Express 5 `req.ip` semantics. Throws at setup where
@@ -236,19 +333,23 @@ function stepFor(
 export function createExpressResolver(given: ResolverOptions | { readonly options: ResolverOptions }): Resolver {
   // Called as createExpressResolver(options) or with createResolver's context object ({ options, … }).
   const options: ResolverOptions = 'options' in given ? given.options : given;
-  const compiled = compileExpressTrust(expressTrustSetting(options));
-  const ctx: ExpressContext = { compiled, last: null };
+  const setting = expressTrustSetting(options);
+  const compiled = compileExpressTrust(setting);
+  const walk = createExpressWalk(compiled, typeof setting === 'number' ? setting : undefined);
   return {
     semantics: 'express',
     trustsEverything: compiled.trustsEverything,
     header: 'X-Forwarded-For',
     resolve: (input, resolveOptions) => {
-      try {
-        return resolveExpress(ctx, input, resolveOptions);
-      } catch {
-        // Never throw on the request path (a non-array rawHeaders, a throwing getter).
-        return { client: null, port: null, reason: 'unexpected-input', peer: null, peerTrusted: false };
+      const r: Resolution = walk(input, resolveOptions?.trace === true);
+      if (r.client === null && PEER_IS_CLIENT.has(r.reason)) {
+        // req.ip is the socket address as Node gives it, an IP or not (undefined → null).
+        const socket =
+          typeof input === 'object' && input !== null && typeof input.peer === 'string' ? input.peer : null;
+        const reason = r.reason === 'peer-not-ip' && socket !== null ? 'untrusted-peer' : r.reason;
+        return { ...r, client: socket, port: null, reason };
       }
+      return r.port === null ? r : { ...r, port: null };
     },
   };
 }

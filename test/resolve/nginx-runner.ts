@@ -81,8 +81,22 @@ async function waitForPort(port: number, child: ChildProcess, deadline: number):
   throw new Error('nginx did not start listening in time');
 }
 
-/** Start nginx with the given server blocks. Always call `stop()` (e.g. in `after`). */
+/**
+ * Start nginx with the given server blocks. Always call `stop()` (e.g. in `after`). Ports are
+ * picked free just before start; if another process takes one in between, nginx fails to bind and
+ * we retry with fresh ports (at most three attempts).
+ */
 export async function startNginx(nginxPath: string, configs: readonly NginxServerConfig[]): Promise<RunningNginx> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(nginxPath, configs);
+    } catch (error) {
+      if (attempt >= 3 || !/in use/i.test((error as Error).message)) throw error;
+    }
+  }
+}
+
+async function startOnce(nginxPath: string, configs: readonly NginxServerConfig[]): Promise<RunningNginx> {
   const dir = mkdtempSync(join(tmpdir(), 'sourceip-nginx-'));
   const ports = new Map<string, number>();
   for (const config of configs) ports.set(config.name, await freePort());
@@ -139,6 +153,9 @@ export async function startNginx(nginxPath: string, configs: readonly NginxServe
   try {
     const deadline = Date.now() + 10_000;
     for (const port of ports.values()) await waitForPort(port, child, deadline);
+    // A port answered, but was it nginx? If another process holds one of ours, nginx exits.
+    await new Promise((r) => setTimeout(r, 50));
+    if (child.exitCode !== null) throw new Error(`nginx exited with code ${child.exitCode}`);
   } catch (error) {
     const log = errorLog();
     await stop();

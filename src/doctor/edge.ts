@@ -132,6 +132,11 @@ function traefikYamlSettings(text: string): [string, string][] {
 export interface EdgeBehaviour {
   /** Parses PROXY protocol on its listeners; undefined = unknown. */
   readonly parsesProxy: boolean | undefined;
+  /**
+   * Refuses connections without a PROXY header (nginx `listen … proxy_protocol`, sourceip `required`).
+   * Traefik (go-proxyproto policy USE for trusted peers) and `optional` modes accept both.
+   */
+  readonly requiresProxy?: boolean;
   readonly proxySetting?: Setting;
   /** Trusts a forwarding header (XFF/X-Real-IP) from some peers. */
   readonly trustsHeaders: boolean;
@@ -186,6 +191,8 @@ export function edgeBehaviour(ctx: DoctorContext, workload: K8sObject, edge: Edg
       const trustedIps = settings.filter((s) => s.key.endsWith('.trustedips'));
       return {
         parsesProxy: proxy !== undefined,
+        // Traefik's proxyproto listener uses the header when a trusted peer sends one (policy USE), never requires it.
+        requiresProxy: false,
         proxySetting: proxy?.setting,
         trustsHeaders: headers !== undefined,
         headerSetting: headers?.setting,
@@ -207,6 +214,7 @@ export function edgeBehaviour(ctx: DoctorContext, workload: K8sObject, edge: Edg
       const trusting = profiles.find((p) => p.trustAll || analyzeTrust(p.trusted).entries.length > 0);
       return {
         parsesProxy: pp !== undefined,
+        requiresProxy: pp?.proxyMode === 'required',
         proxySetting: {
           object: view.object,
           path: view.pathInObject(pp?.path ?? ['listeners']),
@@ -235,6 +243,7 @@ export function edgeBehaviour(ctx: DoctorContext, workload: K8sObject, edge: Edg
       );
       return {
         parsesProxy: policies.length === 0 ? false : withProxy !== undefined,
+        requiresProxy: withProxy !== undefined && get(withProxy.raw, ['spec', 'proxyProtocol', 'optional']) !== true,
         proxySetting: withProxy ? { object: withProxy, path: ['spec'], value: 'proxyProtocol' } : undefined,
         trustsHeaders: policies.some((p) => get(p.raw, ['spec', 'clientIPDetection']) !== undefined),
       };

@@ -164,6 +164,25 @@ const cases: Case[] = [
     rule: 'SIP-403',
     severity: 'error',
   },
+  {
+    name: 'SIP-405: Traefik chart values with ports.web.forwardedHeaders.insecure',
+    yaml: 'image: {repository: traefik}\nports:\n  web:\n    port: 8000\n    forwardedHeaders:\n      trustedIPs: []\n      insecure: true\nservice:\n  spec: {externalTrafficPolicy: Local}\n',
+    rule: 'SIP-405',
+    severity: 'error',
+    message: /forwardedheaders\.insecure/,
+  },
+  {
+    name: 'fail: SIP-301: Traefik PROXY parsing is optional (go-proxyproto USE), so no LB PROXY is not a mismatch',
+    yaml: 'image: {repository: traefik}\nports:\n  web:\n    proxyProtocol:\n      trustedIPs: [10.0.0.0/16]\nservice:\n  spec: {externalTrafficPolicy: Local}\n',
+    rule: 'fail:SIP-301',
+  },
+  {
+    name: 'SIP-301: the LB sends PROXY but Traefik does not parse it',
+    yaml: 'image: {repository: traefik}\nports:\n  web: {port: 8000}\nservice:\n  annotations: {"service.beta.kubernetes.io/aws-load-balancer-proxy-protocol": "*"}\n',
+    rule: 'SIP-301',
+    severity: 'error',
+    message: /does not parse it/,
+  },
 ];
 
 for (const c of cases) {

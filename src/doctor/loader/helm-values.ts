@@ -1,9 +1,10 @@
 /**
  * Helm chart values files are not Kubernetes objects, but guides (and repositories) carry them
- * instead of rendered manifests. For the two charts whose values decide the client IP — Kong
- * (`env.*` becomes `KONG_*`, `proxy.*` the proxy Service) and ingress-nginx (`controller.config`
- * becomes the controller ConfigMap, `controller.service` its Service) — this builds the objects the
- * chart would render, with a path map back to the values file so findings point at the right line.
+ * instead of rendered manifests. For the charts whose values decide the client IP — Kong
+ * (`env.*` becomes `KONG_*`, `proxy.*` the proxy Service), ingress-nginx (`controller.config`
+ * becomes the controller ConfigMap, `controller.service` its Service) and Traefik (`ports.<ep>.*`
+ * become entry point arguments) — this builds the objects the chart would render, with a path map
+ * back to the values file so findings point at the right line.
  */
 import type { ObjectPath } from '../types.ts';
 
@@ -28,7 +29,114 @@ export function helmValuesObjects(values: Record<string, unknown>, file: string)
   if (env && (proxy || rec(values.ingressController))) return kongValues(values, env, proxy ?? {}, file);
   const controller = rec(values.controller);
   if (controller && (rec(controller.config) || rec(controller.service))) return nginxValues(controller, file);
+  const ports = rec(values.ports);
+  const image = rec(values.image);
+  const traefikish =
+    rec(values.providers) || rec(values.ingressRoute) || String(image?.repository ?? '').includes('traefik');
+  if (ports && traefikish) return traefikValues(values, ports, file);
   return [];
+}
+
+/**
+ * Traefik chart (traefik/traefik-helm-chart): `ports.<ep>.forwardedHeaders|proxyProtocol.{trustedIPs,insecure}`
+ * become `--entryPoints.<ep>.…` arguments (only when set), plus `additionalArguments`; `service.spec`
+ * is merged into the Service spec; `deployment.kind` picks Deployment or DaemonSet.
+ */
+function traefikValues(values: Record<string, unknown>, ports: Record<string, unknown>, file: string): VirtualObject[] {
+  const args: string[] = [];
+  const argPaths: ObjectPath[] = [];
+  for (const [ep, conf] of Object.entries(ports)) {
+    const port = rec(conf);
+    if (!port) continue;
+    for (const section of ['forwardedHeaders', 'proxyProtocol'] as const) {
+      const settings = rec(port[section]);
+      if (!settings) continue;
+      const trusted = Array.isArray(settings.trustedIPs) ? settings.trustedIPs.map(String) : [];
+      if (trusted.length > 0) {
+        args.push(`--entryPoints.${ep}.${section}.trustedIPs=${trusted.join(',')}`);
+        argPaths.push(['ports', ep, section, 'trustedIPs']);
+      }
+      if (settings.insecure === true) {
+        args.push(`--entryPoints.${ep}.${section}.insecure`);
+        argPaths.push(['ports', ep, section, 'insecure']);
+      }
+    }
+  }
+  if (Array.isArray(values.additionalArguments)) {
+    values.additionalArguments.forEach((arg, index) => {
+      args.push(String(arg));
+      argPaths.push(['additionalArguments', index]);
+    });
+  }
+  const deployment = rec(values.deployment) ?? {};
+  const kind = deployment.kind === 'DaemonSet' ? 'DaemonSet' : 'Deployment';
+  const labels = { 'app.kubernetes.io/name': 'traefik' };
+  const workload: VirtualObject = {
+    kind,
+    apiVersion: 'apps/v1',
+    name: 'traefik',
+    raw: {
+      apiVersion: 'apps/v1',
+      kind,
+      metadata: { name: 'traefik', labels: { 'helm.sh/values': file } },
+      spec: {
+        ...(kind === 'Deployment'
+          ? { replicas: typeof deployment.replicas === 'number' ? deployment.replicas : 1 }
+          : {}),
+        template: {
+          metadata: { labels },
+          spec: {
+            ...(values.hostNetwork === true ? { hostNetwork: true } : {}),
+            containers: [
+              {
+                name: 'traefik',
+                image: 'traefik',
+                args,
+                ...(rec(deployment.lifecycle) ? { lifecycle: deployment.lifecycle } : {}),
+              },
+            ],
+          },
+        },
+      },
+    },
+    mapPath: (path) => {
+      const i = path.indexOf('args');
+      if (i >= 0 && typeof path[i + 1] === 'number') return argPaths[path[i + 1] as number] ?? ['ports'];
+      if (path.includes('replicas')) return ['deployment', 'replicas'];
+      return ['deployment'];
+    },
+  };
+  const service = rec(values.service) ?? {};
+  if (service.enabled === false) return [workload];
+  const extra = rec(service.spec) ?? {};
+  const spec: Record<string, unknown> = {
+    type: typeof service.type === 'string' ? service.type : 'LoadBalancer',
+    selector: labels,
+    ports: [{ name: 'web', port: 80 }],
+    ...extra,
+  };
+  for (const key of ['loadBalancerSourceRanges', 'externalIPs']) {
+    if (Array.isArray(service[key]) && (service[key] as unknown[]).length > 0) spec[key] = service[key];
+  }
+  const svc: VirtualObject = {
+    kind: 'Service',
+    apiVersion: 'v1',
+    name: 'traefik',
+    raw: {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'traefik', annotations: rec(service.annotations) ?? {}, labels: { 'helm.sh/values': file } },
+      spec,
+    },
+    mapPath: (path) => {
+      if (path[0] === 'metadata' && path[1] === 'annotations') return ['service', 'annotations', ...path.slice(2)];
+      if (path[0] === 'spec' && typeof path[1] === 'string' && path[1] in extra)
+        return ['service', 'spec', ...path.slice(1)];
+      if (path[0] === 'spec' && typeof path[1] === 'string' && path[1] in service) return ['service', ...path.slice(1)];
+      return ['service'];
+    },
+  };
+  return [workload, svc];
 }
 
 function serviceFrom(

@@ -86,5 +86,18 @@ test('a sourceip.yaml file and chart values files become objects', () => {
     ['ConfigMap', 'DaemonSet', 'Service'],
   );
   assert.equal(nginx[0]!.lineOf(['data', 'use-forwarded-headers']), 4);
+  const traefik = parse(
+    'image: {repository: traefik}\ndeployment: {kind: DaemonSet}\nports:\n  web:\n    proxyProtocol:\n      trustedIPs: [10.0.0.0/8]\nadditionalArguments: [--log.level=DEBUG]\nservice:\n  spec: {externalTrafficPolicy: Local}\n',
+    'values.yaml',
+  ).objects;
+  assert.deepEqual(
+    traefik.map((o) => o.kind),
+    ['DaemonSet', 'Service'],
+  );
+  const args = (traefik[0]!.raw as { spec: { template: { spec: { containers: { args: string[] }[] } } } }).spec.template
+    .spec.containers[0]!.args;
+  assert.deepEqual(args, ['--entryPoints.web.proxyProtocol.trustedIPs=10.0.0.0/8', '--log.level=DEBUG']);
+  assert.equal(traefik[0]!.lineOf(['spec', 'template', 'spec', 'containers', 0, 'args', 0]), 6);
+  assert.equal(traefik[1]!.lineOf(['spec', 'externalTrafficPolicy']), 9);
   assert.deepEqual(parse('replicas: 3\nfoo: bar\n').objects, []);
 });

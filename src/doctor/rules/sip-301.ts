@@ -44,7 +44,7 @@ export const rule: Rule = {
           message: `the LB sends PROXY protocol (${lb.key}) but ${edge} (${workload.kind}/${workload.name}) does not parse it: every request fails`,
           related: [workload, ...(behaviour.proxySetting ? [behaviour.proxySetting.object] : [])],
         });
-      } else if (!lb && behaviour.parsesProxy && behaviour.proxySetting) {
+      } else if (!lb && (behaviour.requiresProxy ?? behaviour.parsesProxy) && behaviour.proxySetting) {
         out.push({
           object: behaviour.proxySetting.object,
           path: behaviour.proxySetting.path,

@@ -101,6 +101,9 @@ export const NGINX_CASES: readonly NginxCase[] = [
   n('a header name with _ never matches (lines with _ are ignored)', 'underscore-header', P, [
     ['X_Forwarded_For', '1.1.1.1'],
   ]),
+  n('an IPv6 ::ffff:/104 entry never trusts an IPv4 peer', 'mapped-cidrs-only', P, xff('1.1.1.1')),
+  n('::/0 trusts IPv6 peers only', 'v6-any-unix', '::1', xff('1.1.1.1, 2606:4700::1')),
+  n('::/0 does not trust an IPv4 peer', 'v6-any-unix', P, xff('1.1.1.1')),
   n('no set_real_ip_from: the module is off', 'module-off', P, xff('1.1.1.1')),
 ];
 

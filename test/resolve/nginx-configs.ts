@@ -28,6 +28,13 @@ export const NGINX_CONFIGS: readonly NginxServerConfig[] = [
     recursive: true,
   },
   { name: 'underscore-header', trusted: TRUST, header: 'X_Forwarded_For', recursive: true },
+  {
+    name: 'mapped-cidrs-only',
+    trusted: ['::ffff:127.0.0.0/104', '::ffff:10.0.0.0/104', '2001:db8::/32'],
+    header: 'X-Forwarded-For',
+    recursive: true,
+  },
+  { name: 'v6-any-unix', trusted: ['::/0', 'unix:', '192.168.0.0/16'], header: 'X-Forwarded-For', recursive: true },
   { name: 'module-off', trusted: [], header: 'X-Forwarded-For', recursive: true },
 ];
 

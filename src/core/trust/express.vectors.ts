@@ -24,6 +24,7 @@ export const EXPRESS_VECTOR_CONFIGS: Readonly<Record<string, ResolverOptions>> =
   'short-forms': { semantics: 'express', trusted: ['10/8', '127.0.0.1', '0xc0.0xa8.0.0/16', '172.16.0.1/12'] },
   'array-mapped': { semantics: 'express', trusted: ['::ffff:127.0.0.0/104', '::ffff:10.0.0.5', '192.168.0.0/16'] },
   'linklocal-ipv6': { semantics: 'express', trusted: ['linklocal', '::1/128', '2001:db8::/48', 'fe80::/10'] },
+  'csv-as-one-item': { semantics: 'express', trusted: [' loopback ,10.0.0.0/8 '] },
 };
 
 export const EXPRESS_VECTORS: readonly ExpressVector[] = [

@@ -11,6 +11,8 @@ export interface DoctorResult {
   readonly findings: readonly Finding[];
   readonly suppressed: number;
   readonly errors: readonly InputError[];
+  /** Non-fatal input gaps (see Snapshot.notes). */
+  readonly notes: readonly string[];
   readonly objects: number;
   readonly mode: Snapshot['mode'];
 }
@@ -62,7 +64,14 @@ export function runDoctor(snapshot: Snapshot, config: DoctorConfig = EMPTY_CONFI
       (a.file ?? '').localeCompare(b.file ?? '') ||
       (a.line ?? 0) - (b.line ?? 0),
   );
-  return { findings, suppressed, errors, objects: snapshot.objects.length, mode: snapshot.mode };
+  return {
+    findings,
+    suppressed,
+    errors,
+    notes: snapshot.notes ?? [],
+    objects: snapshot.objects.length,
+    mode: snapshot.mode,
+  };
 }
 
 /** True when a finding is at or above the threshold. */

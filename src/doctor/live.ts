@@ -192,6 +192,7 @@ export async function loadCluster(options: LiveOptions): Promise<Snapshot> {
   });
   const objects: K8sObject[] = [];
   const errors: InputError[] = [];
+  const notes: string[] = [];
   const add = (spec: { kind: string; apiVersion: string }, item: unknown) => {
     if (typeof item !== 'object' || item === null) return;
     // List items carry no kind/apiVersion; the list does.
@@ -250,7 +251,7 @@ export async function loadCluster(options: LiveOptions): Promise<Snapshot> {
     if (error !== undefined) {
       const { status, text } = describe(`list ${spec.kind}`, error);
       if (!spec.optional || status === 0 || status === 401) throw new ClusterAccessError(text);
-      if (status !== 404) errors.push({ message: `${text} (skipped)` });
+      if (status !== 404) notes.push(`${text} (skipped: rules that read ${spec.kind} objects see none)`);
       continue;
     }
     for (const item of list?.items ?? []) add(spec, item);
@@ -264,11 +265,11 @@ export async function loadCluster(options: LiveOptions): Promise<Snapshot> {
         );
       } catch (error) {
         const { status, text } = describe(`read ConfigMap kube-system/${name}`, error);
-        if (status !== 404) errors.push({ message: `${text} (skipped)` });
+        if (status !== 404) notes.push(`${text} (skipped)`);
       }
     }
   }
-  return { mode: 'live', objects, errors };
+  return { mode: 'live', objects, errors, notes };
 }
 
 function oneLine(error: unknown): string {

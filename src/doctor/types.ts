@@ -45,6 +45,8 @@ export interface Snapshot {
   readonly mode: 'static' | 'live';
   readonly objects: readonly K8sObject[];
   readonly errors: readonly InputError[];
+  /** Non-fatal gaps (an optional list the API refused, e.g. nodes without cluster-wide RBAC): reported, exit code unchanged. */
+  readonly notes?: readonly string[];
 }
 
 /** The object a finding concerns. */

@@ -19,6 +19,7 @@ const fixture = join(FIXTURES, 'live/cluster.json');
 let api: FakeApi;
 let forbidden: FakeApi;
 let hanging: FakeApi;
+let noNodes: FakeApi;
 let dir: string;
 let kubeconfig: string;
 
@@ -26,13 +27,17 @@ before(async () => {
   api = await startFakeApi({ fixture, token: TOKEN });
   forbidden = await startFakeApi({ fixture, token: TOKEN, forbid: ['/api/v1/services'] });
   hanging = await startFakeApi({ fixture, token: TOKEN, hang: ['/api/v1/pods'] });
+  noNodes = await startFakeApi({ fixture, token: TOKEN, forbid: ['/api/v1/nodes'] });
   dir = mkdtempSync(join(tmpdir(), 'sourceip-doctor-'));
   kubeconfig = join(dir, 'config');
-  writeFileSync(kubeconfig, kubeconfigFor({ lab: api.url, locked: forbidden.url, slow: hanging.url }, 'lab', TOKEN));
+  writeFileSync(
+    kubeconfig,
+    kubeconfigFor({ lab: api.url, locked: forbidden.url, slow: hanging.url, 'no-nodes': noNodes.url }, 'lab', TOKEN),
+  );
 });
 
 after(async () => {
-  await Promise.all([api.close(), forbidden.close(), hanging.close()]);
+  await Promise.all([api.close(), forbidden.close(), hanging.close(), noNodes.close()]);
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -80,6 +85,18 @@ test('fail: 403 on a required list is a ClusterAccessError quoting the API messa
     assert.ok(!error.message.includes('\n'));
     return true;
   });
+});
+
+test('403 on an optional list (nodes) is a note, not an error: the rest is still checked', async () => {
+  const snapshot = await loadCluster({ kubeconfig, context: 'no-nodes', timeoutMs: 2000 });
+  assert.deepEqual(snapshot.errors, []);
+  assert.equal(snapshot.notes?.length, 1);
+  assert.match(snapshot.notes![0]!, /list Node: HTTP 403: nodes is forbidden/);
+  assert.ok(!snapshot.objects.some((o) => o.kind === 'Node'));
+  const result = runDoctor(snapshot);
+  assert.ok(result.findings.some((f) => f.ruleId === 'SIP-401'));
+  // Without Node objects SIP-305 cannot know the nodes are public: warning, not error.
+  assert.equal(result.findings.find((f) => f.ruleId === 'SIP-305')?.severity, 'warning');
 });
 
 test('fail: an API server that never answers hits the request deadline (bounded)', async () => {

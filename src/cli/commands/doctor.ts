@@ -90,6 +90,7 @@ async function runDoctorCommand(paths: string[], flags: DoctorFlags): Promise<nu
   }
   const result = runDoctor(snapshot, config);
   const { safeText } = await import('../../doctor/report/text.ts');
+  for (const note of result.notes) process.stderr.write(`sourceip doctor: note: ${safeText(note)}\n`);
   for (const error of result.errors) {
     const where = error.file ? `${error.file}${error.line ? `:${error.line}` : ''}: ` : '';
     process.stderr.write(`sourceip doctor: ${safeText(`${where}${error.message}`)}\n`);

@@ -24,6 +24,7 @@ export function renderJson(result: DoctorResult): string {
       related: f.related,
     })),
     errors: result.errors,
+    notes: result.notes,
   };
   return `${JSON.stringify(out, null, 2)}\n`;
 }

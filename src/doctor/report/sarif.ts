@@ -70,22 +70,25 @@ export function renderSarif(result: DoctorResult, cwd: string = process.cwd()): 
         invocations: [
           {
             executionSuccessful: result.errors.length === 0,
-            toolExecutionNotifications: result.errors.map((e) => ({
-              level: 'error' as const,
-              message: { text: e.message },
-              ...(e.file
-                ? {
-                    locations: [
-                      {
-                        physicalLocation: {
-                          artifactLocation: { uri: artifactUri(e.file, cwd) },
-                          ...(e.line ? { region: { startLine: e.line } } : {}),
+            toolExecutionNotifications: [
+              ...result.notes.map((text) => ({ level: 'note' as const, message: { text } })),
+              ...result.errors.map((e) => ({
+                level: 'error' as const,
+                message: { text: e.message },
+                ...(e.file
+                  ? {
+                      locations: [
+                        {
+                          physicalLocation: {
+                            artifactLocation: { uri: artifactUri(e.file, cwd) },
+                            ...(e.line ? { region: { startLine: e.line } } : {}),
+                          },
                         },
-                      },
-                    ],
-                  }
-                : {}),
-            })),
+                      ],
+                    }
+                  : {}),
+              })),
+            ],
           },
         ],
         columnKind: 'utf16CodeUnits',

@@ -8,6 +8,7 @@ const result: DoctorResult = {
   objects: 1,
   suppressed: 0,
   errors: [],
+  notes: [],
   findings: [
     {
       ruleId: 'SIP-105',

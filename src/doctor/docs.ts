@@ -87,7 +87,11 @@ sourceip doctor --cluster [--context X] [--namespace N] [--kubeconfig F] [--requ
 - \`--cluster\` lists Services, EndpointSlices, Pods, Nodes, Deployments, DaemonSets, StatefulSets, ConfigMaps, Ingresses and,
   when installed, Gateway API, Envoy Gateway, MetalLB, Traefik, Kong and Calico objects (read-only \`list\`; \`--namespace\`
   limits namespaced lists; \`kube-system/kube-proxy\` and \`kube-system/cilium-config\` are read too). Rules that need
-  cluster state (EndpointSlices, Service status) also run on dumps that contain it.
+  cluster state (EndpointSlices, Service status) also run on dumps that contain it. A refused *optional* list (nodes,
+  CRDs, kube-system ConfigMaps) is printed as a note and does not change the exit code; a refused or timed-out core list
+  (services, endpointslices, pods, deployments, daemonsets, configmaps) stops with exit 2 and the API's message.
+- Plain-HTTP API servers (\`kubectl proxy\`) need \`insecure-skip-tls-verify: true\` on the kubeconfig cluster: the client
+  library refuses \`http://\` otherwise.
 
 ## Output
 

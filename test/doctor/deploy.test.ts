@@ -50,6 +50,12 @@ test('deploy/overlays/aws-nlb: PROXY v2 on the NLB and required PROXY on the lis
   assert.equal(service.metadata.annotations['service.beta.kubernetes.io/aws-load-balancer-proxy-protocol'], '*');
   assert.equal(service.metadata.annotations['service.beta.kubernetes.io/aws-load-balancer-nlb-target-type'], 'ip');
   assert.equal(service.metadata.namespace, 'sourceip');
+  // IP targets: the NLB health-checks the gateway's own readiness (fails as soon as it drains).
+  assert.equal(
+    service.metadata.annotations['service.beta.kubernetes.io/aws-load-balancer-healthcheck-path'],
+    '/readyz',
+  );
+  assert.equal(service.metadata.annotations['service.beta.kubernetes.io/aws-load-balancer-healthcheck-port'], '9090');
   const cm = objects.find((o) => o.kind === 'ConfigMap') as { data: Record<string, string> };
   const config = parse(cm.data['sourceip.yaml']!) as {
     listeners: { proxyProtocol: { mode: string; trusted: string[] } }[];

@@ -183,6 +183,14 @@ const cases: Case[] = [
     severity: 'error',
     message: /does not parse it/,
   },
+  {
+    name: 'fail: SIP-104: NLB IP targets health-checking the pod port is right (no healthCheckNodePort in the path)',
+    yaml: svc(
+      '  externalTrafficPolicy: Local',
+      '"service.beta.kubernetes.io/aws-load-balancer-type": external, "service.beta.kubernetes.io/aws-load-balancer-nlb-target-type": ip, "service.beta.kubernetes.io/aws-load-balancer-healthcheck-port": "9090", "service.beta.kubernetes.io/aws-load-balancer-healthcheck-protocol": tcp',
+    ),
+    rule: 'fail:SIP-104',
+  },
 ];
 
 for (const c of cases) {

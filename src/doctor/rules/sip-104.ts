@@ -1,4 +1,4 @@
-import { annotations, get, serviceType, str, trafficPolicy } from '../context.ts';
+import { annotations, get, providerOf, serviceType, str, trafficPolicy } from '../context.ts';
 import { nginxData } from '../edge.ts';
 import type { RawFinding, Rule } from '../types.ts';
 
@@ -35,7 +35,10 @@ export const rule: Rule = {
     for (const service of ctx.services) {
       if (serviceType(service) !== 'LoadBalancer' || trafficPolicy(service) !== 'Local') continue;
       const anns = annotations(service);
-      const protocol = anns[`${AWS_HC}protocol`];
+      // NLB IP targets are the pods themselves: kube-proxy and healthCheckNodePort are not in the path,
+      // so checking the pod (e.g. the gateway's /readyz) is right there.
+      const ipTargets = providerOf(service) === 'aws-nlb-ip';
+      const protocol = ipTargets ? undefined : anns[`${AWS_HC}protocol`];
       const port = anns[`${AWS_HC}port`];
       const hcPort = str(get(service.raw, ['spec', 'healthCheckNodePort']));
       if (protocol !== undefined && /^tcp$/i.test(protocol.trim())) {
@@ -44,7 +47,7 @@ export const rule: Rule = {
           path: ['metadata', 'annotations', `${AWS_HC}protocol`],
           message: 'AWS health check uses TCP: it succeeds on nodes without a local endpoint, which drop the traffic',
         });
-      } else if (port !== undefined && port !== hcPort) {
+      } else if (!ipTargets && port !== undefined && port !== hcPort) {
         out.push({
           object: service,
           path: ['metadata', 'annotations', `${AWS_HC}port`],

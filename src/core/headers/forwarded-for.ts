@@ -15,7 +15,7 @@
  *   than {@link MAX_ENTRY_LENGTH} is invalid without being parsed; the entry count is capped by
  *   the walk (scanning is lazy, from the right, so only visited entries cost anything).
  */
-import { ipv4FromNumber, parseEndpoint, parseIPv4Number } from '../ip/address.ts';
+import { ipv4FromNumber, parseEndpoint, parseIP, parseIPv4Number } from '../ip/address.ts';
 import type { IPAddress } from '../ip/types.ts';
 import { isHeaderName } from './header-lines.ts';
 
@@ -89,8 +89,10 @@ export function isUnspecifiedIP(ip: IPAddress): boolean {
 export class ListHeaderCursor {
   readonly header: string;
   readonly #lower: string;
-  ip: IPAddress | null = null;
   port = -1;
+  /** After ENTRY_OK: the entry's IPv4 value when it is a plain dotted quad, else -1 (trust checks without allocating). */
+  v4 = -1;
+  #ip: IPAddress | null = null;
   #raw: readonly string[] = [];
   /** Index in rawHeaders of the current line's value. */
   #valueAt = -1;
@@ -102,16 +104,26 @@ export class ListHeaderCursor {
   #end = 0;
   /** Position of the comma left of the current entry, or -1 at the start of the line. */
   #comma = -1;
+  /** Address part of the parsed entry: value[addrStart, addrEnd). */
+  #addrStart = 0;
+  #addrEnd = 0;
 
   constructor(header: string) {
     this.header = header;
     this.#lower = header.toLowerCase();
   }
 
+  /** After ENTRY_OK: the parsed address (built on first read for plain IPv4 entries). */
+  get ip(): IPAddress | null {
+    if (this.#ip === null && this.v4 >= 0) this.#ip = ipv4FromNumber(this.v4);
+    return this.#ip;
+  }
+
   reset(rawHeaders: readonly string[]): number {
     this.#raw = rawHeaders;
     this.#started = false;
-    this.ip = null;
+    this.#ip = null;
+    this.v4 = -1;
     this.port = -1;
     let lines = 0;
     let last = -1;
@@ -176,7 +188,8 @@ export class ListHeaderCursor {
     this.#start = start;
     this.#end = end;
     this.#comma = comma;
-    this.ip = null;
+    this.#ip = null;
+    this.v4 = -1;
     this.port = -1;
     return true;
   }
@@ -190,14 +203,41 @@ export class ListHeaderCursor {
     // Fast path: a plain dotted quad needs no Endpoint object (0 = 0.0.0.0 falls through to be refused).
     const n = parseIPv4Number(value, start, end);
     if (n > 0) {
-      this.ip = ipv4FromNumber(n);
+      this.v4 = n;
       this.port = -1;
+      this.#addrStart = start;
+      this.#addrEnd = end;
       return OK;
+    }
+    if (value.charCodeAt(start) !== 0x5b) {
+      // A bare IPv6 (the usual non-IPv4 entry): one parse, no Endpoint object.
+      const ip = parseIP(value, start, end);
+      if (ip !== null) {
+        if (isUnspecifiedIP(ip)) return NOT_IP;
+        this.#ip = ip;
+        this.port = -1;
+        this.#addrStart = start;
+        this.#addrEnd = end;
+        return OK;
+      }
     }
     const ep = parseEndpoint(value, start, end);
     if (ep === null || isUnspecifiedIP(ep.ip)) return isUnknownToken(value, start, end) ? UNKNOWN : NOT_IP;
-    this.ip = ep.ip;
+    this.#ip = ep.ip;
     this.port = ep.port;
+    // Address span without brackets and port (the port, when present, follows the last colon).
+    let addrStart = start;
+    let addrEnd = end;
+    if (ep.port >= 0) {
+      addrEnd--;
+      while (addrEnd > start && value.charCodeAt(addrEnd) !== 0x3a) addrEnd--;
+    }
+    if (value.charCodeAt(start) === 0x5b) {
+      addrStart++;
+      addrEnd--; // the `]`
+    }
+    this.#addrStart = addrStart;
+    this.#addrEnd = addrEnd;
     return OK;
   }
 
@@ -207,7 +247,7 @@ export class ListHeaderCursor {
 
   /** The current (parsed) entry's address as received, without brackets and port. */
   address(): string {
-    return addressText(this.#value, this.#start, this.#end);
+    return this.#value.slice(this.#addrStart, this.#addrEnd);
   }
 
   line(): number {

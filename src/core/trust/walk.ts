@@ -47,7 +47,7 @@ export const MAX_ENTRIES = 64;
  */
 export function prefixTrustHooks(
   ctx: TrustContext,
-): Pick<WalkConfig, 'parsePeer' | 'canonical' | 'isTrusted' | 'trustedRange'> {
+): Pick<WalkConfig, 'parsePeer' | 'canonical' | 'isTrusted' | 'isTrustedV4' | 'trustedRange'> {
   const set = ctx.trusted;
   const trustAll = ctx.trustAll;
   const trustUnix = ctx.trustUnix;
@@ -59,6 +59,7 @@ export function prefixTrustHooks(
     },
     canonical: (ip) => formatIP(unmapIPv4(ip)),
     isTrusted: (ip, index) => (ip === null ? trustAll || (index === 0 && trustUnix) : trustAll || set.has(ip)),
+    isTrustedV4: (v4) => trustAll || set.hasIPv4(v4),
     trustedRange: (ip) => (trustAll ? 'trust-all' : ip === null ? 'unix:' : set.match(ip)),
   };
 }
@@ -78,12 +79,40 @@ export function canonicalClient(ip: IPAddress, raw: string): string {
 const GROUPS = new Uint16Array(8);
 
 /**
- * Whether `text` is exactly formatIP(ip) for a zone-less IPv6 that is not IPv4-mapped (RFC 5952:
- * lowercase, no leading zeros, the first longest run of ≥ 2 zero groups as `::`), checked
- * character by character without building the string.
+ * Whether `text` — which parses to `ip`, a zone-less IPv6 — is exactly formatIP(ip) (RFC 5952:
+ * lowercase, no leading zeros, no dotted quad, the first longest run of ≥ 2 zero groups as `::`,
+ * mapped addresses excluded). One pass over the text; the zero run is computed from the words.
  */
 export function isCanonicalIPv6(text: string, ip: IPAddress): boolean {
   if (ip.w0 === 0 && ip.w1 === 0 && ip.w2 === 0xffff) return false;
+  let explicit = 0; // groups written out
+  let gapAt = -1; // explicit groups before `::`
+  let digits = 0;
+  let first = 0;
+  const n = text.length;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x3a) {
+      if (digits > 0) {
+        if (digits > 1 && first === 0x30) return false;
+        explicit++;
+        digits = 0;
+      }
+      if (i + 1 < n && text.charCodeAt(i + 1) === 0x3a) {
+        gapAt = explicit;
+        i++;
+      }
+    } else if ((c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66)) {
+      if (digits === 0) first = c;
+      digits++;
+    } else {
+      return false; // upper-case hex, a dotted quad, a zone, anything else
+    }
+  }
+  if (digits > 0) {
+    if (digits > 1 && first === 0x30) return false;
+    explicit++;
+  }
   const g = GROUPS;
   g[0] = ip.w0 >>> 16;
   g[1] = ip.w0 & 0xffff;
@@ -95,12 +124,13 @@ export function isCanonicalIPv6(text: string, ip: IPAddress): boolean {
   g[7] = ip.w3 & 0xffff;
   let runStart = -1;
   let runLen = 1;
-  for (let k = 0; k < 8; ) {
+  let k = 0;
+  while (k < 8) {
     if (g[k] !== 0) {
       k++;
       continue;
     }
-    let j = k;
+    let j = k + 1;
     while (j < 8 && g[j] === 0) j++;
     if (j - k > runLen) {
       runStart = k;
@@ -108,29 +138,8 @@ export function isCanonicalIPv6(text: string, ip: IPAddress): boolean {
     }
     k = j;
   }
-  const runEnd = runStart < 0 ? -1 : runStart + runLen;
-  const end = text.length;
-  let p = 0;
-  for (let k = 0; k < 8; ) {
-    if (k === runStart) {
-      if (p + 2 > end || text.charCodeAt(p) !== 0x3a || text.charCodeAt(p + 1) !== 0x3a) return false;
-      p += 2;
-      k = runEnd;
-      continue;
-    }
-    if (k > 0 && k !== runEnd) {
-      if (p >= end || text.charCodeAt(p) !== 0x3a) return false;
-      p++;
-    }
-    const v = g[k]!;
-    for (let shift = v >= 0x1000 ? 12 : v >= 0x100 ? 8 : v >= 0x10 ? 4 : 0; shift >= 0; shift -= 4) {
-      const nibble = (v >>> shift) & 15;
-      if (p >= end || text.charCodeAt(p) !== (nibble < 10 ? 0x30 + nibble : 0x57 + nibble)) return false;
-      p++;
-    }
-    k++;
-  }
-  return p === end;
+  if (gapAt < 0) return runStart < 0;
+  return gapAt === runStart && 8 - explicit === runLen;
 }
 
 /** Wraps a compiled walk into the public Resolver shape. */
@@ -195,6 +204,8 @@ export interface EntryCursor {
   parse(): number;
   readonly ip: IPAddress | null;
   readonly port: number;
+  /** Optional: after ENTRY_OK, the IPv4 value of a plain dotted quad, else -1 (lets the walk skip `ip`). */
+  readonly v4?: number;
   /** The current entry's text as received (may allocate). */
   text(): string;
   /** After ENTRY_OK: the address part as received, without brackets and port (may allocate). */
@@ -218,6 +229,8 @@ export interface WalkConfig {
    * `ip` is null only for a peer without an address (Unix socket).
    */
   isTrusted(ip: IPAddress | null, index: number): boolean;
+  /** Optional fast path of isTrusted for an IPv4 entry given as its 32-bit value; must agree with it. */
+  isTrustedV4?(v4: number, index: number): boolean;
   /** The trusted range that matched, for traces only. */
   trustedRange?(ip: IPAddress | null, index: number): string | undefined;
   /** Client text for an address (`raw`: the address as received — the peer string, or the entry's address part). */
@@ -276,6 +289,7 @@ export function createWalk(cfg: WalkConfig, cursor: EntryCursor): Walk {
   const maxEntries = cfg.maxEntries;
   const hops = cfg.hops;
   const keepLast = cfg.onInvalid === 'keep-last';
+  const isTrustedV4 = cfg.isTrustedV4;
   // One-entry peer cache: behind a proxy nearly every request comes from the same few peers,
   // and the peer's parse, canonical text and trust verdict depend only on its text.
   let cachedRaw: string | undefined;
@@ -352,28 +366,42 @@ export function createWalk(cfg: WalkConfig, cursor: EntryCursor): Walk {
         }
         return build(null, null, REFUSAL_BY_STATUS[status] ?? R.INVALID_ENTRY, peerText, true, trace);
       }
-      const ip = cursor.ip as IPAddress;
       const port = cursor.port >= 0 ? cursor.port : null;
       if (hops > 0) {
+        const ip = cursor.ip as IPAddress;
         if (trace !== null) step(trace, 'client', undefined, 'hop-count');
         return build(cfg.formatClient(ip, cursor.address()), port, R.HOP_COUNT, peerText, true, trace);
       }
       if (!cfg.recursive) {
+        const ip = cursor.ip as IPAddress;
         if (trace !== null) step(trace, 'client');
         const reason = cfg.answerReason ?? R.RIGHTMOST_ENTRY;
         return build(cfg.formatClient(ip, cursor.address()), port, reason, peerText, true, trace);
       }
-      if (!cfg.isTrusted(ip, index)) {
+      const v4 = cursor.v4;
+      const trusted =
+        isTrustedV4 !== undefined && v4 !== undefined && v4 >= 0
+          ? isTrustedV4(v4, index)
+          : cfg.isTrusted(cursor.ip as IPAddress, index);
+      if (!trusted) {
         if (trace !== null) step(trace, 'client');
-        return build(cfg.formatClient(ip, cursor.address()), port, answerReason, peerText, true, trace);
+        return build(
+          cfg.formatClient(cursor.ip as IPAddress, cursor.address()),
+          port,
+          answerReason,
+          peerText,
+          true,
+          trace,
+        );
       }
-      if (trace !== null) step(trace, 'trusted', cfg.trustedRange?.(ip, index));
+      if (trace !== null) step(trace, 'trusted', cfg.trustedRange?.(cursor.ip, index));
       // Only keep-last needs the previous hop's text later; formatting every hop would cost.
-      if (keepLast) lastClient = cfg.formatClient(ip, cursor.address());
+      if (keepLast) lastClient = cfg.formatClient(cursor.ip as IPAddress, cursor.address());
       lastPort = port;
       if (!cursor.next()) {
         if (cfg.onAllTrusted === 'leftmost') {
-          // The cursor stays on the leftmost entry when next() is false.
+          // The cursor stays on the leftmost entry when next() is false (its parse result too).
+          const ip = cursor.ip as IPAddress;
           return build(cfg.formatClient(ip, cursor.address()), lastPort, R.ALL_TRUSTED_LEFTMOST, peerText, true, trace);
         }
         return build(null, null, R.ALL_TRUSTED, peerText, true, trace);

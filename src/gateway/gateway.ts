@@ -51,10 +51,21 @@ export interface GatewayOptions {
   readonly logDestination?: number | DestinationStream;
   /** Install SIGHUP/SIGTERM/SIGINT handlers. Default true. */
   readonly handleSignals?: boolean;
-  /** Builds the policy engine (issue 8) for a config; called on start and on every reload. */
-  readonly policies?: (config: GatewayConfig) => PolicyEngine | undefined;
+  /**
+   * Builds the policy engine (issue 8) for a config; called on start and on every reload, with the
+   * gateway's metrics registry and logger (policy counters and store incidents go there).
+   */
+  readonly policies?: (config: GatewayConfig, context: PolicyContext) => PolicyEngine | undefined;
+  /** Extra JSON endpoints of the admin listener (`/debug/top-limited`), path → body. */
+  readonly adminRoutes?: Readonly<Record<string, () => unknown>>;
   /** Reported in `sourceip_build_info{version}`. */
   readonly version?: string;
+}
+
+/** What the gateway hands its policy factory. */
+export interface PolicyContext {
+  readonly registry: GatewayMetrics['registry'];
+  readonly logger: Logger;
 }
 
 export interface BoundListener {
@@ -118,7 +129,8 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
   const health: HealthState = { ready: false, draining: false };
   for (const warning of first.warnings) logger.warn({ source: first.source }, `config warning: ${warning}`);
 
-  let policies = options.policies?.(config);
+  const policyContext: PolicyContext = { registry: metrics.registry, logger };
+  let policies = options.policies?.(config, policyContext);
   let runtime = compileOrExplain(config, first, policies);
   for (const warning of runtime.warnings) logger.warn({ source: first.source }, `config warning: ${warning}`);
   metrics.reload('success', runtime.generation);
@@ -191,7 +203,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
       old.closeAllConnections();
     }
     if (!admin) return;
-    const server = createAdminServer(metrics, health);
+    const server = createAdminServer(metrics, health, options.adminRoutes);
     try {
       const port = await listen(server, admin.host, admin.port);
       adminServer = server;
@@ -253,7 +265,13 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     };
     if (next.config === null) return failure(next.errors.map((error) => error.message));
     const nextConfig = next.config;
-    const nextPolicies = options.policies?.(nextConfig);
+    let nextPolicies: PolicyEngine | undefined;
+    try {
+      nextPolicies = options.policies?.(nextConfig, policyContext);
+    } catch (error) {
+      // e.g. an access-list file that no longer parses: keep the running config.
+      return failure([error instanceof Error ? error.message : String(error)]);
+    }
     let nextRuntime: GatewayRuntime;
     try {
       nextRuntime = compileOrExplain(nextConfig, next, nextPolicies);

@@ -18,19 +18,27 @@ export function registerGateway(program: Command): void {
       new Option('--log-level <level>', 'log level (overrides log.level and SOURCEIP_LOG_LEVEL)').choices(LOG_LEVELS),
     )
     .action(async (flags: { config?: string; logLevel?: string }) => {
-      const [{ startGateway }, { findConfigFile }, { VERSION }] = await Promise.all([
+      const [{ startGateway }, { findConfigFile }, { VERSION }, { compilePolicies }, { TopN }] = await Promise.all([
         import('../../gateway/gateway.ts'),
         import('../../gateway/config/load.ts'),
         import('../version.ts'),
+        import('../../gateway/policy/engine.ts'),
+        import('../../gateway/policy/top-n.ts'),
       ]);
       const configFile = findConfigFile(flags.config);
       if (flags.config !== undefined && configFile !== null) {
         const { existsSync } = await import('node:fs');
         if (!existsSync(configFile)) throw new UsageError(`config file not found: ${configFile}`);
       }
+      // Policies (issue 8): recompiled on every reload; the top-N of limited clients spans reloads.
+      const top = new TopN(100);
       const gateway = await startGateway({
         configFile,
         version: VERSION,
+        policies: (config, context) => compilePolicies(config, { ...context, top }),
+        adminRoutes: {
+          '/debug/top-limited': () => ({ total: top.total, capacity: top.capacity, top: top.snapshot() }),
+        },
         ...(flags.logLevel === undefined ? {} : { logLevel: flags.logLevel }),
       });
       await gateway.closed;

@@ -14,11 +14,16 @@ export interface HealthState {
 }
 
 /**
+ * @param routes extra JSON endpoints (path → body), e.g. the policies' `/debug/top-limited`
  * @example
  * const admin = createAdminServer(metrics, state);
  * admin.listen(9480, '127.0.0.1');
  */
-export function createAdminServer(metrics: GatewayMetrics, state: HealthState): Server {
+export function createAdminServer(
+  metrics: GatewayMetrics,
+  state: HealthState,
+  routes: Readonly<Record<string, () => unknown>> = {},
+): Server {
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     const send = (status: number, type: string, body: string): void => {
@@ -43,6 +48,16 @@ export function createAdminServer(metrics: GatewayMetrics, state: HealthState): 
         () => send(500, 'text/plain; charset=utf-8', 'metrics unavailable\n'),
       );
       return;
+    }
+    const route = path !== undefined && Object.hasOwn(routes, path) ? routes[path] : undefined;
+    if (route !== undefined) {
+      let body: string;
+      try {
+        body = `${JSON.stringify(route(), null, 2)}\n`;
+      } catch {
+        return send(500, 'text/plain; charset=utf-8', 'unavailable\n');
+      }
+      return send(200, 'application/json; charset=utf-8', body);
     }
     send(404, 'text/plain; charset=utf-8', 'not found: try /metrics, /healthz, /readyz\n');
   });

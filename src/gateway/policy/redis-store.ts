@@ -65,6 +65,7 @@ export class RedisStore implements RateLimitStore {
   readonly #client: GcraClient;
   readonly #prefix: string;
   readonly #timeoutMs: number;
+  #everReady = false;
 
   constructor(options: RedisStoreOptions) {
     this.#prefix = options.keyPrefix ?? 'sourceip:rl:';
@@ -112,6 +113,9 @@ export class RedisStore implements RateLimitStore {
     // Errors are reported per call (and logged once per incident by the rate limiter); the
     // client's own 'error' events would otherwise crash the process as unhandled.
     client.on('error', () => {});
+    client.once('ready', () => {
+      this.#everReady = true;
+    });
     this.#client = client as GcraClient;
   }
 
@@ -126,7 +130,7 @@ export class RedisStore implements RateLimitStore {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#client.off('ready', onReady);
-        reject(new StoreUnavailableError('unreachable', `redis not ready after ${ms} ms`));
+        reject(new StoreUnavailableError('unreachable', `redis not connected within ${ms} ms`));
       }, ms);
       const onReady = (): void => {
         clearTimeout(timer);
@@ -137,6 +141,16 @@ export class RedisStore implements RateLimitStore {
   }
 
   take(key: string, params: GcraParams): Promise<GcraDecision> {
+    // Until the first connection is up, wait for it within the budget instead of failing at once:
+    // requests arriving just after start-up are decided, not waved through (or refused).
+    if (!this.#everReady) {
+      if (this.#client.status !== 'ready') return this.ready(this.#timeoutMs).then(() => this.#take(key, params));
+      this.#everReady = true;
+    }
+    return this.#take(key, params);
+  }
+
+  #take(key: string, params: GcraParams): Promise<GcraDecision> {
     return this.#client.sourceipGcra(this.#prefix + key, params.intervalUs, params.toleranceUs).then(
       (backlog) => gcraDecide(Number(backlog), params),
       (error: unknown) => {

@@ -267,6 +267,8 @@ function assemble(
     header: profile.header,
     recursive: profile.recursive,
     ...(profile.hops === undefined ? {} : { hops: profile.hops }),
+    ...(profile.preset === undefined ? {} : { preset: profile.preset }),
+    ...(profile.headerOverwritten === undefined ? {} : { headerOverwritten: profile.headerOverwritten }),
   }));
   checkUnique(trustProfiles, 'trustProfiles', report);
   if (!trustProfiles.some((profile) => profile.name === BUILTIN_DIRECT_PROFILE.name)) {

@@ -6,6 +6,7 @@
  */
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { applyPresetDefaults, PRESET_NAMES } from '../presets/preset.ts';
 import { parseDuration, parseSize } from './units.ts';
 
 /** Names of listeners, profiles, routes and upstreams: used in metrics labels, so kept short and plain. */
@@ -88,6 +89,10 @@ export const accessSchema = z.strictObject({
   deny: rangeList.optional(),
   peerAllow: rangeList.optional(),
   dryRun: z.boolean().optional(),
+  /** Files of ranges (one per line, `#` comments), read again on every reload (issue 8). */
+  allowFiles: z.array(z.string().min(1)).optional(),
+  denyFiles: z.array(z.string().min(1)).optional(),
+  peerAllowFiles: z.array(z.string().min(1)).optional(),
 });
 
 export const listenerSchema = z.strictObject({
@@ -117,6 +122,10 @@ export const trustProfileSchema = z
     /** Default: off for `nginx` (as real_ip_recursive), on otherwise. */
     recursive: z.boolean().optional(),
     hops: z.number().int().min(0).max(64).optional(),
+    /** CDN preset (issue 8): fills semantics `single`, the CDN's header and its ranges where not set. */
+    preset: z.enum(PRESET_NAMES).optional(),
+    /** The CDN is configured to overwrite a client-settable header (Akamai, Fastly): silences the warning. */
+    headerOverwritten: z.boolean().optional(),
   })
   .transform((profile) => ({
     ...profile,
@@ -177,6 +186,8 @@ const rateLimitSchema = z.strictObject({
   ipv6Prefix: z.number().int().min(1).max(128).default(64),
   store: z.enum(['memory', 'redis']).default('memory'),
   dryRun: z.boolean().optional(),
+  /** Header whose value is added to the client key (issue 8: e.g. an API key). */
+  keyHeader: headerName.optional(),
 });
 
 export const routeSchema = z.strictObject({
@@ -214,6 +225,14 @@ const redisSchema = z.strictObject({
   timeoutMs: duration.default(50),
   failMode: z.enum(['open', 'closed']).default('open'),
   maxMemoryKeys: z.number().int().positive().default(100_000),
+  /** Sentinel mode (ioredis): sentinels and the master group name; `url` then supplies credentials/TLS. */
+  sentinels: z
+    .array(z.strictObject({ host: z.string().min(1), port }))
+    .min(1)
+    .optional(),
+  sentinelName: z.string().min(1).optional(),
+  /** Cluster mode (ioredis): seed nodes `host:port`; `url` then supplies credentials/TLS. */
+  cluster: z.array(target).min(1).optional(),
 });
 
 /** `compat:` — the seeds' own vocabularies, translated by import-ingress-nginx.ts / import-kong.ts. */
@@ -225,7 +244,7 @@ const compatSchema = z.strictObject({
 /** The whole file, after env overrides and `compat:` translation. */
 export const fileSchema = z.strictObject({
   listeners: z.array(listenerSchema).min(1, 'at least one listener is required'),
-  trustProfiles: z.array(trustProfileSchema).default([]),
+  trustProfiles: z.preprocess(applyPresetDefaults, z.array(trustProfileSchema).default([])),
   upstreams: z.array(upstreamSchema).min(1, 'at least one upstream is required'),
   routes: z.array(routeSchema).min(1, 'at least one route is required'),
   /** Defaults for every route's `forwarding` (a route's own keys win). */

@@ -17,6 +17,10 @@ export interface TrustProfileConfig {
   readonly header: string;
   readonly recursive: boolean;
   readonly hops?: number;
+  /** CDN preset the profile was built from (`cloudflare`, `cloudfront`, `fastly`, `akamai`; issue 8). */
+  readonly preset?: string;
+  /** The operator configured the CDN to overwrite its client-settable header (silences the warning). */
+  readonly headerOverwritten?: boolean;
 }
 
 export interface ProxyProtocolListenerConfig {
@@ -82,6 +86,10 @@ export interface AccessListConfig {
   /** Evaluate on the direct peer instead of the resolved client ("only the CDN may connect"). */
   readonly peerAllow?: readonly string[];
   readonly dryRun?: boolean;
+  /** Files of ranges (one per line, `#` comments), read when the config is (re)loaded. */
+  readonly allowFiles?: readonly string[];
+  readonly denyFiles?: readonly string[];
+  readonly peerAllowFiles?: readonly string[];
 }
 
 /** Issue 8: rate limits. */
@@ -93,6 +101,8 @@ export interface RateLimitConfig {
   readonly ipv6Prefix: number;
   readonly store: 'memory' | 'redis';
   readonly dryRun?: boolean;
+  /** Header whose value is added to the client key (e.g. an API key). */
+  readonly keyHeader?: string;
 }
 
 export interface HttpLimitsConfig {
@@ -114,6 +124,11 @@ export interface RedisConfig {
   readonly timeoutMs: number;
   readonly failMode: 'open' | 'closed';
   readonly maxMemoryKeys: number;
+  /** Sentinel mode: sentinels and master group name (`url` supplies credentials/TLS). */
+  readonly sentinels?: ReadonlyArray<{ readonly host: string; readonly port: number }>;
+  readonly sentinelName?: string;
+  /** Cluster mode: seed nodes `host:port` (`url` supplies credentials/TLS). */
+  readonly cluster?: readonly string[];
 }
 
 export interface GatewayConfig {

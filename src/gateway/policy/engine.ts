@@ -181,6 +181,22 @@ export function compilePolicies(config: GatewayConfig, deps: PolicyDeps = {}): C
     return compileAccessList(access, key);
   };
 
+  // Trust profiles built on a CDN preset (or naming one in `trusted`): stale or empty lists, and a
+  // header clients can set unless the CDN is configured to overwrite it (reference pitfalls 16, 17).
+  for (const profile of config.trustProfiles) {
+    const names = new Set(profile.trusted.filter(isPresetName));
+    if (profile.preset !== undefined && isPresetName(profile.preset)) names.add(profile.preset);
+    for (const name of names) {
+      const preset = getPreset(name, env);
+      const readsItsHeader = profile.header.toLowerCase() === preset.header.toLowerCase();
+      for (const warning of presetWarnings(preset, {
+        headerOverwritten: !readsItsHeader || profile.headerOverwritten === true,
+      })) {
+        warnings.push(`trust profile ${profile.name}: ${warning}`);
+      }
+    }
+  }
+
   const listeners = new Map<string, Chain>();
   const routes = new Map<string, Chain>();
   try {

@@ -131,3 +131,21 @@ export function expandPresetRanges(entries: readonly string[], env: NodeJS.Proce
   }
   return out;
 }
+
+/**
+ * Config preprocessing for `trustProfiles`: a profile with `preset: <name>` gets the preset's
+ * semantics (`single`), header and trusted ranges (the preset name, expanded when the resolver
+ * is built) wherever it does not set them itself. Other values pass through untouched (the
+ * schema reports them).
+ * @example applyPresetDefaults([{ name: 'cdn', preset: 'cloudflare' }])
+ * // [{ semantics: 'single', header: 'CF-Connecting-IP', trusted: ['cloudflare'], name: 'cdn', preset: 'cloudflare' }]
+ */
+export function applyPresetDefaults(profiles: unknown): unknown {
+  if (!Array.isArray(profiles)) return profiles;
+  return profiles.map((profile: unknown) => {
+    if (profile === null || typeof profile !== 'object') return profile;
+    const preset = (profile as { preset?: unknown }).preset;
+    if (typeof preset !== 'string' || !isPresetName(preset)) return profile;
+    return { semantics: 'single', header: HEADERS[preset].header, trusted: [preset], ...profile };
+  });
+}

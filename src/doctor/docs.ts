@@ -83,6 +83,11 @@ sourceip doctor --cluster [--context X] [--namespace N] [--kubeconfig F] [--requ
 - A \`sourceip.yaml\` file, or a ConfigMap with a \`sourceip.yaml\` key: the gateway's own trust profiles and listeners.
 - Kong chart values (\`env.*\` → \`KONG_*\`, \`proxy.*\` → the proxy Service) and ingress-nginx chart values
   (\`controller.config\` → the controller ConfigMap, \`controller.service\` → its Service) become the objects the chart renders.
+- A directory with a \`kustomization.yaml\` is rendered, not read file by file: \`resources\`, \`namespace\`, strategic-merge
+  \`patches\` / \`patchesStrategicMerge\` and \`configMapGenerator\` are applied, and a finding on a value an overlay patch
+  sets points at the patch's line. Each kustomization is checked on its own (overlays are alternatives). Other fields
+  (JSON 6902 patches, components, helmCharts, remote bases) are listed as notes: for those, pipe \`kubectl kustomize\`
+  output to \`sourceip doctor -\`.
 - Unknown kinds are ignored; partial objects are read as far as they go.
 - \`--cluster\` lists Services, EndpointSlices, Pods, Nodes, Deployments, DaemonSets, StatefulSets, ConfigMaps, Ingresses and,
   when installed, Gateway API, Envoy Gateway, MetalLB, Traefik, Kong and Calico objects (read-only \`list\`; \`--namespace\`

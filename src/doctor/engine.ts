@@ -5,7 +5,7 @@
 import { DoctorContext } from './context.ts';
 import { RULES } from './rules/index.ts';
 import { type DoctorConfig, EMPTY_CONFIG, suppressedBy } from './suppress.ts';
-import { type Finding, type InputError, SEVERITY_RANK, type Snapshot } from './types.ts';
+import { type Finding, type InputError, type K8sObject, SEVERITY_RANK, type Snapshot } from './types.ts';
 
 export interface DoctorResult {
   readonly findings: readonly Finding[];
@@ -17,46 +17,73 @@ export interface DoctorResult {
   readonly mode: Snapshot['mode'];
 }
 
+/**
+ * Objects rendered from different kustomizations are alternatives (deploy/overlays/aws-nlb and
+ * deploy/overlays/gke both define the same Service), so each group is checked on its own, together
+ * with the loose (ungrouped) objects; identical findings from several runs are reported once.
+ */
+function partitions(snapshot: Snapshot): Snapshot[] {
+  const loose = snapshot.objects.filter((o) => o.group === undefined);
+  const groups = new Map<string, K8sObject[]>();
+  for (const o of snapshot.objects) {
+    if (o.group === undefined) continue;
+    const list = groups.get(o.group) ?? [];
+    list.push(o);
+    groups.set(o.group, list);
+  }
+  if (groups.size === 0) return [snapshot];
+  return [...groups.values()].map((objects) => ({ ...snapshot, objects: [...loose, ...objects] }));
+}
+
 export function runDoctor(snapshot: Snapshot, config: DoctorConfig = EMPTY_CONFIG): DoctorResult {
-  const ctx = new DoctorContext(snapshot);
   const findings: Finding[] = [];
   const errors: InputError[] = [...snapshot.errors];
   const seen = new Set<string>();
-  let suppressed = 0;
-  for (const rule of RULES) {
-    let raw: ReturnType<typeof rule.check>;
-    try {
-      raw = rule.check(ctx);
-    } catch (error) {
-      errors.push({
-        message: `rule ${rule.id} could not run: ${error instanceof Error ? error.message : String(error)}`,
-      });
-      continue;
-    }
-    for (const r of raw) {
-      if (suppressedBy(rule, r.object, config)) {
-        suppressed++;
+  const suppressedKeys = new Set<string>();
+  const failedRules = new Set<string>();
+  for (const part of partitions(snapshot)) {
+    const ctx = new DoctorContext(part);
+    for (const rule of RULES) {
+      let raw: ReturnType<typeof rule.check>;
+      try {
+        raw = rule.check(ctx);
+      } catch (error) {
+        if (!failedRules.has(rule.id)) {
+          failedRules.add(rule.id);
+          errors.push({
+            message: `rule ${rule.id} could not run: ${error instanceof Error ? error.message : String(error)}`,
+          });
+        }
         continue;
       }
-      const object = { kind: r.object.kind, namespace: r.object.namespace, name: r.object.name };
-      const key = `${rule.id}\0${object.kind}\0${object.namespace}\0${object.name}\0${r.message}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      const line = r.line ?? (r.path ? r.object.lineOf(r.path) : r.object.source.line);
-      findings.push({
-        ruleId: rule.id,
-        slug: rule.slug,
-        severity: config.severity[rule.id] ?? r.severity ?? rule.severity,
-        message: r.message,
-        object,
-        ...(r.object.source.file !== undefined ? { file: r.object.source.file } : {}),
-        ...(line !== undefined ? { line } : {}),
-        related: (r.related ?? [])
-          .filter((o) => o !== r.object)
-          .map((o) => ({ kind: o.kind, namespace: o.namespace, name: o.name })),
-      });
+      for (const r of raw) {
+        const object = { kind: r.object.kind, namespace: r.object.namespace, name: r.object.name };
+        const located = r.path && r.object.locate ? r.object.locate(r.path) : undefined;
+        const file = located?.file ?? r.object.source.file;
+        const line = r.line ?? located?.line ?? (r.path ? r.object.lineOf(r.path) : r.object.source.line);
+        const key = `${rule.id}\0${object.kind}\0${object.namespace}\0${object.name}\0${r.message}\0${file}\0${line}`;
+        if (suppressedBy(rule, r.object, config)) {
+          suppressedKeys.add(key);
+          continue;
+        }
+        if (seen.has(key)) continue;
+        seen.add(key);
+        findings.push({
+          ruleId: rule.id,
+          slug: rule.slug,
+          severity: config.severity[rule.id] ?? r.severity ?? rule.severity,
+          message: r.message,
+          object,
+          ...(file !== undefined ? { file } : {}),
+          ...(line !== undefined ? { line } : {}),
+          related: (r.related ?? [])
+            .filter((o) => o !== r.object)
+            .map((o) => ({ kind: o.kind, namespace: o.namespace, name: o.name })),
+        });
+      }
     }
   }
+  const suppressed = suppressedKeys.size;
   findings.sort(
     (a, b) =>
       SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] ||

@@ -32,6 +32,13 @@ export interface K8sObject {
   readonly source: SourceRef;
   /** 1-based line of the node at `path` (relative to the object), or the object's line when unknown. */
   lineOf(path: ObjectPath): number | undefined;
+  /**
+   * File and line of the node at `path` when they can differ from `source.file` (objects rendered
+   * from a Kustomize base and an overlay patch). Absent: `source.file` + `lineOf`.
+   */
+  locate?(path: ObjectPath): { readonly file?: string; readonly line?: number };
+  /** The kustomization directory the object was rendered from; groups are checked separately (alternatives). */
+  readonly group?: string;
 }
 
 /** A problem with the input itself (bad YAML, unreadable file, API failure). Exit code 2. */

@@ -42,6 +42,38 @@ for (const target of TARGETS) {
   });
 }
 
+test('sourceip doctor deploy/ (the loader renders every kustomization, each on its own): nothing at warning or above', async () => {
+  const result = runDoctor(await loadManifests([deployDir('')]));
+  assert.deepEqual(result.errors, []);
+  assert.deepEqual(result.notes, []);
+  assert.deepEqual(
+    result.findings.filter((f) => f.severity !== 'info'),
+    [],
+  );
+  assert.ok(result.objects >= 5 * 4);
+});
+
+test('fail: an overlay that adds the PROXY annotation without the listener patch is reported at the patch line', async () => {
+  const { mkdtempSync, writeFileSync, rmSync, copyFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const dir = mkdtempSync(`${tmpdir()}/sourceip-overlay-`);
+  try {
+    writeFileSync(
+      `${dir}/kustomization.yaml`,
+      `resources:\n  - ${deployDir('base')}\npatches:\n  - path: service.yaml\n`,
+    );
+    copyFileSync(`${deployDir('overlays/aws-nlb')}/service.yaml`, `${dir}/service.yaml`);
+    const result = runDoctor(await loadManifests([dir]));
+    const mismatch = result.findings.find((f) => f.ruleId === 'SIP-301');
+    assert.ok(mismatch, JSON.stringify(result.findings));
+    assert.equal(mismatch.file, `${dir}/service.yaml`);
+    assert.equal(mismatch.line, 14);
+    assert.deepEqual(mismatch.object, { kind: 'Service', namespace: 'sourceip', name: 'sourceip-gateway' });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('deploy/overlays/aws-nlb: PROXY v2 on the NLB and required PROXY on the listener, trusting only the VPC', () => {
   const objects = renderKustomization(deployDir('overlays/aws-nlb'));
   const service = objects.find((o) => o.kind === 'Service') as {

@@ -3,13 +3,15 @@
  * through the `yaml` parser (JSON is YAML 1.2), so every object keeps the line of every node for
  * file:line findings and SARIF regions. Handles multi-document streams, `List` objects
  * (`kubectl get … -o json`), Helm-rendered output (`# Source:` comments) and, as virtual objects,
- * the Kong and ingress-nginx Helm chart values files (see helm-values.ts).
+ * the Kong, ingress-nginx and Traefik Helm chart values files (see helm-values.ts). A directory with a
+ * kustomization.yaml is rendered (kustomize.ts) instead of read file by file.
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { type Document, isNode, LineCounter, parseAllDocuments } from 'yaml';
 import type { InputError, K8sObject, ObjectPath, Snapshot, SourceRef } from '../types.ts';
 import { helmValuesObjects } from './helm-values.ts';
+import { kustomizationFile, renderKustomization } from './kustomize.ts';
 
 const MANIFEST_EXTENSIONS = ['.yaml', '.yml', '.json'];
 /** A manifest larger than this is refused: the doctor reads configuration, not data. */
@@ -22,6 +24,7 @@ export const SOURCEIP_CONFIG_KIND = 'SourceipConfig';
 export async function loadManifests(paths: readonly string[], stdin?: () => Promise<string>): Promise<Snapshot> {
   const objects: K8sObject[] = [];
   const errors: InputError[] = [];
+  const notes: string[] = [];
   for (const path of paths) {
     if (path === '-') {
       const text = stdin ? await stdin() : await readStdin();
@@ -30,7 +33,9 @@ export async function loadManifests(paths: readonly string[], stdin?: () => Prom
     }
     let files: string[];
     try {
-      files = await expand(path);
+      files = await expand(path, (dir) => {
+        for (const o of renderKustomization(dir, errors, notes)) objects.push({ ...o, group: dir });
+      });
     } catch (error) {
       errors.push({ file: path, message: `cannot read: ${describeFsError(error)}` });
       continue;
@@ -48,18 +53,23 @@ export async function loadManifests(paths: readonly string[], stdin?: () => Prom
       }
     }
   }
-  return { mode: 'static', objects, errors };
+  return { mode: 'static', objects, errors, notes };
 }
 
-async function expand(path: string): Promise<string[]> {
+/** Files under `path`; kustomization directories go to `kustomize` instead of being listed. */
+async function expand(path: string, kustomize: (dir: string) => void): Promise<string[]> {
   const info = await stat(path);
   if (!info.isDirectory()) return [path];
+  if (kustomizationFile(path)) {
+    kustomize(path);
+    return [];
+  }
   const out: string[] = [];
   const entries = (await readdir(path, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : 1));
   for (const entry of entries) {
     if (entry.name.startsWith('.') || entry.name === 'node_modules') continue;
     const full = join(path, entry.name);
-    if (entry.isDirectory()) out.push(...(await expand(full)));
+    if (entry.isDirectory()) out.push(...(await expand(full, kustomize)));
     else if (entry.isFile() && MANIFEST_EXTENSIONS.some((ext) => entry.name.endsWith(ext))) out.push(full);
   }
   return out;

@@ -27,5 +27,4 @@ export const BUILTIN_DIRECT_PROFILE = {
   semantics: 'strict',
   trusted: [],
   header: 'X-Forwarded-For',
-  recursive: true,
 } as const;

@@ -69,6 +69,13 @@ const errorCases: ErrorCase[] = [
     message: /expected one of/,
   },
   {
+    name: 'fail: recursive on a strict profile (nginx only)',
+    yaml: VALID.replace('    trusted: [10.0.0.0/8]', '    trusted: [10.0.0.0/8]\n    recursive: true'),
+    key: 'trustProfiles[0].recursive',
+    line: 8,
+    message: /applies only to semantics nginx/,
+  },
+  {
     name: 'fail: bad duration',
     yaml: `${VALID}drainTimeoutMs: soon\n`,
     key: 'drainTimeoutMs',
@@ -149,8 +156,8 @@ test('a valid file fills every default and adds the built-in "direct" profile', 
   assert.deepEqual(
     config!.trustProfiles.map((p) => [p.name, p.semantics, p.header, p.recursive]),
     [
-      ['edge', 'strict', 'X-Forwarded-For', true],
-      ['direct', 'strict', 'X-Forwarded-For', true],
+      ['edge', 'strict', 'X-Forwarded-For', undefined],
+      ['direct', 'strict', 'X-Forwarded-For', undefined],
     ],
   );
   assert.equal(config!.admin, undefined, 'no admin listener unless configured');

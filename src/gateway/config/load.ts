@@ -265,7 +265,7 @@ function assemble(
     semantics: profile.semantics,
     trusted: profile.trusted,
     header: profile.header,
-    recursive: profile.recursive,
+    ...(profile.recursive === undefined ? {} : { recursive: profile.recursive }),
     ...(profile.hops === undefined ? {} : { hops: profile.hops }),
     ...(profile.preset === undefined ? {} : { preset: profile.preset }),
     ...(profile.headerOverwritten === undefined ? {} : { headerOverwritten: profile.headerOverwritten }),

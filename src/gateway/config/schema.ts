@@ -119,7 +119,7 @@ export const trustProfileSchema = z
     semantics: semantics.default('strict'),
     trusted: rangeList.default([]),
     header: headerName.optional(),
-    /** Default: off for `nginx` (as real_ip_recursive), on otherwise. */
+    /** nginx `real_ip_recursive`, only with `semantics: nginx`; default off, as in nginx. */
     recursive: z.boolean().optional(),
     hops: z.number().int().min(0).max(64).optional(),
     /** CDN preset (issue 8): fills semantics `single`, the CDN's header and its ranges where not set. */
@@ -127,11 +127,23 @@ export const trustProfileSchema = z
     /** The CDN is configured to overwrite a client-settable header (Akamai, Fastly): silences the warning. */
     headerOverwritten: z.boolean().optional(),
   })
-  .transform((profile) => ({
-    ...profile,
-    header: profile.header ?? (profile.semantics === 'forwarded' ? 'Forwarded' : 'X-Forwarded-For'),
-    recursive: profile.recursive ?? profile.semantics !== 'nginx',
-  }));
+  .superRefine((profile, ctx) => {
+    if (profile.recursive !== undefined && profile.semantics !== 'nginx') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['recursive'],
+        message: `is nginx's real_ip_recursive; it applies only to semantics nginx (${profile.semantics} always walks every trusted hop)`,
+      });
+    }
+  })
+  .transform((profile) => {
+    const { recursive, ...rest } = profile;
+    return {
+      ...rest,
+      header: profile.header ?? (profile.semantics === 'forwarded' ? 'Forwarded' : 'X-Forwarded-For'),
+      ...(profile.semantics === 'nginx' ? { recursive: recursive ?? false } : {}),
+    };
+  });
 
 /** Client-settable single-IP headers removed unless they came from a trusted peer. */
 export const DEFAULT_STRIP_UNTRUSTED: readonly string[] = [

@@ -15,7 +15,11 @@ export interface TrustProfileConfig {
   readonly trusted: readonly string[];
   /** Header the client is read from (`X-Forwarded-For`, `CF-Connecting-IP`, `Forwarded`, …). */
   readonly header: string;
-  readonly recursive: boolean;
+  /**
+   * nginx `real_ip_recursive`: set only for `semantics: nginx` (the loader fills in nginx's default, off);
+   * absent for every other semantics, whose resolvers reject the option.
+   */
+  readonly recursive?: boolean;
   readonly hops?: number;
   /** CDN preset the profile was built from (`cloudflare`, `cloudfront`, `fastly`, `akamai`; issue 8). */
   readonly preset?: string;

@@ -125,3 +125,13 @@ test('never throws: bad input shapes become a reason', () => {
   assert.equal(walk(null as unknown as ResolveInput, false).reason, 'unexpected-input');
   assert.equal(walk({ peer: 42 } as unknown as ResolveInput, false).reason, 'peer-not-ip');
 });
+
+test('resolve() never throws on odd options either', async () => {
+  const { createResolver } = await import('./resolver.ts');
+  const r = createResolver({ trusted: ['10.0.0.0/8'] });
+  const input = { peer: '10.0.0.1', rawHeaders: ['X-Forwarded-For', '6.6.6.6'] };
+  for (const options of [null, 1, 'trace', { trace: 'yes' }] as unknown as undefined[]) {
+    const res = r.resolve(input, options);
+    assert.deepEqual([res.client, res.trace], ['6.6.6.6', undefined]);
+  }
+});

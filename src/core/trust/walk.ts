@@ -148,7 +148,7 @@ export function resolverFromWalk(ctx: TrustContext, walk: Walk): Resolver {
     semantics: ctx.semantics,
     trustsEverything: ctx.trustsEverything,
     header: ctx.header,
-    resolve: (input, options) => walk(input, options !== undefined && options.trace === true),
+    resolve: (input, options) => walk(input, typeof options === 'object' && options !== null && options.trace === true),
   };
 }
 

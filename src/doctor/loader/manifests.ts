@@ -7,11 +7,11 @@
  * kustomization.yaml is rendered (kustomize.ts) instead of read file by file.
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { type Document, isNode, LineCounter, parseAllDocuments } from 'yaml';
 import type { InputError, K8sObject, ObjectPath, Snapshot, SourceRef } from '../types.ts';
 import { helmValuesObjects } from './helm-values.ts';
-import { kustomizationFile, renderKustomization } from './kustomize.ts';
+import { KUSTOMIZATION_FILES, kustomizationFile, renderKustomization } from './kustomize.ts';
 
 const MANIFEST_EXTENSIONS = ['.yaml', '.yml', '.json'];
 /** A manifest larger than this is refused: the doctor reads configuration, not data. */
@@ -59,7 +59,14 @@ export async function loadManifests(paths: readonly string[], stdin?: () => Prom
 /** Files under `path`; kustomization directories go to `kustomize` instead of being listed. */
 async function expand(path: string, kustomize: (dir: string) => void): Promise<string[]> {
   const info = await stat(path);
-  if (!info.isDirectory()) return [path];
+  if (!info.isDirectory()) {
+    // `sourceip doctor overlays/prod/kustomization.yaml` means the kustomization, not the file.
+    if (KUSTOMIZATION_FILES.includes(basename(path))) {
+      kustomize(dirname(path) || '.');
+      return [];
+    }
+    return [path];
+  }
   if (kustomizationFile(path)) {
     kustomize(path);
     return [];

@@ -3,7 +3,6 @@
  * rendered from the rule objects so they cannot drift. Regenerate the page with
  * `node src/doctor/docs.ts --write` (a test fails when it is stale).
  */
-import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { RULES } from './rules/index.ts';
@@ -147,18 +146,6 @@ References: ${r.references.join('; ')}
   return `${head}${body}`;
 }
 
-/**
- * The page as the repository keeps it: Biome formats Markdown (tables padded), so the generator
- * writes what `biome format` prints. Only the generator and its freshness test call this.
- */
-export function formatWithBiome(markdown: string): string {
-  const biome = fileURLToPath(new URL('../../node_modules/.bin/biome', import.meta.url));
-  const run = spawnSync(biome, ['format', '--stdin-file-path=docs/doctor.md'], { input: markdown, encoding: 'utf8' });
-  if (run.status !== 0 || !run.stdout)
-    throw new Error(`biome format failed: ${run.stderr?.split('\n')[0] ?? run.status}`);
-  return run.stdout;
-}
-
 if (process.argv[1] === fileURLToPath(import.meta.url) && process.argv.includes('--write')) {
-  writeFileSync(new URL('../../docs/doctor.md', import.meta.url), formatWithBiome(renderDocsPage()));
+  writeFileSync(new URL('../../docs/doctor.md', import.meta.url), renderDocsPage());
 }

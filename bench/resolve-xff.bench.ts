@@ -95,6 +95,12 @@ async function serve(impl: string): Promise<void> {
     const got = String(fns[i]!());
     if (got !== s.client) throw new Error(`${impl} on ${s.name}: got ${got}, want ${s.client}`);
   });
+  // Warm up: let every scenario's code reach the optimizing compiler before the first sample
+  // (bounded in time: at most ~0.5 s per worker).
+  const until = performance.now() + 500;
+  for (let round = 0; round < 50 && performance.now() < until; round++) {
+    for (const fn of fns) for (let k = 0; k < 2000; k++) do_not_optimize(fn());
+  }
   parentPort!.on('message', async (i: number) => {
     const fn = fns[i]!;
     const stats = await measure(() => do_not_optimize(fn()), { min_cpu_time: MIN_CPU_NS });
@@ -150,6 +156,8 @@ export async function run(): Promise<string> {
   if (workers.some((w) => w === null)) throw new Error('a benchmark worker failed to start');
   const ws = workers as Array<{ worker: Worker; ask(i: number): Promise<number> }>;
 
+  const { loadavg } = await import('node:os');
+  const loadBefore = loadavg()[0]!.toFixed(2);
   const samples = SCENARIOS.map(() => names.map(() => [] as number[]));
   try {
     for (let round = 0; round < ROUNDS; round++) {
@@ -178,6 +186,8 @@ export async function run(): Promise<string> {
     `Each implementation in its own worker thread; median of ${ROUNDS} interleaved rounds of mitata p50, ns/op`,
     '(lower is better); ratio = peer ÷ sourceip strict. request-ip takes the leftmost entry without any trust',
     'check: it is fast because it is spoofable.',
+    `1-minute load average before / after the run: ${loadBefore} / ${loadavg()[0]!.toFixed(2)} (other work on the`,
+    'machine moves absolute numbers; ratios move less).',
     '',
     table,
   ].join('\n');

@@ -11,6 +11,7 @@ import { basename, dirname, join } from 'node:path';
 import { type Document, isNode, LineCounter, parseAllDocuments } from 'yaml';
 import type { InputError, K8sObject, ObjectPath, Snapshot, SourceRef } from '../types.ts';
 import { helmValuesObjects } from './helm-values.ts';
+import { jsonLineIndex } from './json-lines.ts';
 import { KUSTOMIZATION_FILES, kustomizationFile, renderKustomization } from './kustomize.ts';
 
 const MANIFEST_EXTENSIONS = ['.yaml', '.yml', '.json'];
@@ -100,6 +101,7 @@ async function readStdin(): Promise<string> {
  * line and skipped; the other documents of the stream are still used.
  */
 export function parseManifestText(text: string, file: string, objects: K8sObject[], errors: InputError[]): void {
+  if (parseJsonFast(text, file, objects)) return;
   const lineCounter = new LineCounter();
   let docs: Document.Parsed[];
   try {
@@ -136,6 +138,27 @@ export function parseManifestText(text: string, file: string, objects: K8sObject
     };
     collect(value, [], file, helmSource, lineAt, objects);
   }
+}
+
+/**
+ * JSON documents (`kubectl get -o json` dumps, often megabytes) go through JSON.parse with lines
+ * found on demand (json-lines.ts); anything JSON.parse refuses falls back to the YAML parser,
+ * which reports the error with its line.
+ */
+function parseJsonFast(text: string, file: string, objects: K8sObject[]): boolean {
+  let start = 0;
+  while (start < text.length && /\s/.test(text[start]!)) start++;
+  if (text[start] !== '{' && text[start] !== '[') return false;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return false;
+  }
+  if (!isRecord(value)) return true;
+  const index = jsonLineIndex(text);
+  collect(value, [], file, undefined, (path) => index.lineOf(path), objects);
+  return true;
 }
 
 function collect(

@@ -16,7 +16,7 @@ import { KUSTOMIZATION_FILES, kustomizationFile, renderKustomization } from './k
 
 const MANIFEST_EXTENSIONS = ['.yaml', '.yml', '.json'];
 /** A manifest larger than this is refused: the doctor reads configuration, not data. */
-const MAX_FILE_BYTES = 32 * 1024 * 1024;
+const MAX_FILE_BYTES = 128 * 1024 * 1024;
 
 /** Kind given to a sourceip gateway configuration file (not a Kubernetes object). */
 export const SOURCEIP_CONFIG_KIND = 'SourceipConfig';

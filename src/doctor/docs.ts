@@ -101,7 +101,7 @@ sourceip doctor --cluster [--context X] [--namespace N] [--kubeconfig F] [--requ
 
 ## Output
 
-- \`--format json\`: \`{ version: 1, mode, objects, summary, findings: [{ ruleId, slug, severity, message, object: { kind, namespace, name }, file, line, related }], errors }\`.
+- \`--format json\`: \`{ version: 1, mode, objects, summary, findings: [{ ruleId, slug, severity, message, object: { kind, namespace, name }, file, line, related }], errors, notes }\`; \`notes\` are non-fatal input gaps.
 - \`--format sarif\`: SARIF 2.1.0 for GitHub code scanning; \`tool.driver.rules\` holds every rule; results carry \`ruleId\`, \`level\`
   (error / warning / note), the file relative to the working directory and \`region.startLine\` (live objects: the pseudo-path
   \`cluster/Kind/namespace/name\`, since GitHub requires an artifact location), and a logical location \`Kind/namespace/name\`.

@@ -191,6 +191,12 @@ const cases: Case[] = [
     ),
     rule: 'fail:SIP-104',
   },
+  {
+    name: 'SIP-203: svc_election without vip_nodename from the downward API (kube-vip#810)',
+    yaml: `${svc('  externalTrafficPolicy: Local')}---\napiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: kube-vip, namespace: kube-system}\nspec:\n  template:\n    spec:\n      containers:\n        - name: kube-vip\n          image: ghcr.io/kube-vip/kube-vip:v0.8.0\n          env:\n            - {name: svc_enable, value: "true"}\n            - {name: svc_election, value: "true"}\n            - {name: vip_nodename, value: node-1}\n`,
+    rule: 'SIP-203',
+    message: /vip_nodename/,
+  },
 ];
 
 for (const c of cases) {

@@ -1,4 +1,5 @@
-import { envOf, imagesOf, serviceType, trafficPolicy } from '../context.ts';
+import { containersOf, envOf, get, imagesOf, serviceType, trafficPolicy } from '../context.ts';
+import { isRecord } from '../loader/manifests.ts';
 import type { RawFinding, Rule } from '../types.ts';
 
 /** SIP-203: kube-vip must elect per Service so that a node with an endpoint holds a Local VIP. */
@@ -27,7 +28,22 @@ export const rule: Rule = {
       const env = envOf(workload);
       if (env.get('svc_enable')?.value !== 'true') continue;
       const election = env.get('svc_election');
-      if (election?.value === 'true') continue;
+      if (election?.value === 'true') {
+        // kube-vip#810: the election compares vip_nodename with the endpoints' nodeName.
+        const nodename = containersOf(workload)
+          .flatMap(({ container }) => (Array.isArray(container.env) ? container.env : []))
+          .find((e) => isRecord(e) && e.name === 'vip_nodename') as Record<string, unknown> | undefined;
+        if (get(nodename, ['valueFrom', 'fieldRef', 'fieldPath']) !== 'spec.nodeName') {
+          out.push({
+            object: workload,
+            path: election.path,
+            message:
+              'kube-vip svc_election is on but vip_nodename does not come from spec.nodeName: no node wins the election for Local Services (kube-vip#810)',
+            related: locals,
+          });
+        }
+        continue;
+      }
       out.push({
         object: workload,
         path: election?.path ?? env.get('svc_enable')!.path,

@@ -151,21 +151,19 @@ function tlvEntry(tlv: { readonly type: number; readonly value: Uint8Array }) {
 }
 
 function proxyReport(header: ProxyHeader): ProxyReport {
-  const report: {
-    -readonly [K in keyof ProxyReport]: ProxyReport[K];
-  } = {
+  // Field order as `sourceip proxy-protocol decode` prints it.
+  return {
     version: header.version,
     command: header.command,
     family: header.family,
+    ...(header.source === undefined ? {} : { source: header.source }),
+    ...(header.sourcePort === undefined ? {} : { sourcePort: header.sourcePort }),
+    ...(header.destination === undefined ? {} : { destination: header.destination }),
+    ...(header.destinationPort === undefined ? {} : { destinationPort: header.destinationPort }),
     headerLength: header.headerLength,
     tlvs: header.tlvs.map(tlvEntry),
+    ...(header.ssl === undefined
+      ? {}
+      : { ssl: { client: header.ssl.client, verify: header.ssl.verify, subtlvs: header.ssl.subtlvs.map(tlvEntry) } }),
   };
-  if (header.source !== undefined) report.source = header.source;
-  if (header.sourcePort !== undefined) report.sourcePort = header.sourcePort;
-  if (header.destination !== undefined) report.destination = header.destination;
-  if (header.destinationPort !== undefined) report.destinationPort = header.destinationPort;
-  if (header.ssl !== undefined) {
-    report.ssl = { client: header.ssl.client, verify: header.ssl.verify, subtlvs: header.ssl.subtlvs.map(tlvEntry) };
-  }
-  return report;
 }

@@ -35,10 +35,12 @@ export function renderHtml(report: WhoamiReport): string {
     if (p.destination !== undefined) {
       parts.push(row('Destination', `${p.destination} port ${p.destinationPort ?? '?'}`));
     }
-    for (const tlv of p.tlvs) parts.push(row(`TLV 0x${tlv.type.toString(16)} ${tlv.name ?? ''}`, tlv.hex));
+    for (const tlv of p.tlvs) parts.push(row(`TLV 0x${tlv.type.toString(16)} ${tlv.name ?? ''}`, htmlTlvValue(tlv)));
     if (p.ssl !== undefined) {
       parts.push(row('SSL', `client=0x${p.ssl.client.toString(16)} verify=${p.ssl.verify}`));
-      for (const tlv of p.ssl.subtlvs) parts.push(row(`SSL 0x${tlv.type.toString(16)} ${tlv.name ?? ''}`, tlv.hex));
+      for (const tlv of p.ssl.subtlvs) {
+        parts.push(row(`SSL 0x${tlv.type.toString(16)} ${tlv.name ?? ''}`, htmlTlvValue(tlv)));
+      }
     }
     parts.push('</table>');
   }
@@ -65,6 +67,11 @@ export function renderHtml(report: WhoamiReport): string {
   for (const step of report.client.trace) parts.push(`<li><code>${escapeHtmlChars(traceLine(step))}</code></li>`);
   parts.push('</ol></body></html>\n');
   return parts.join('');
+}
+
+/** Raw text (row() escapes it) or hex. */
+function htmlTlvValue(tlv: { readonly hex: string; readonly text?: string }): string {
+  return tlv.text === undefined ? tlv.hex : `"${tlv.text}"`;
 }
 
 function row(name: string, value: string): string {

@@ -49,12 +49,17 @@ function proxyLines(proxy: ProxyReport): string[] {
   if (proxy.destination !== undefined) {
     lines.push(`  destination: ${e(endpoint(proxy.destination, proxy.destinationPort ?? null))}`);
   }
-  for (const tlv of proxy.tlvs) lines.push(`  TLV ${tlvLabel(tlv)}: ${tlv.hex}`);
+  for (const tlv of proxy.tlvs) lines.push(`  TLV ${tlvLabel(tlv)}: ${tlvValue(tlv)}`);
   if (proxy.ssl !== undefined) {
     lines.push(`  SSL: client=0x${proxy.ssl.client.toString(16)} verify=${proxy.ssl.verify}`);
-    for (const tlv of proxy.ssl.subtlvs) lines.push(`    ${tlvLabel(tlv)}: ${tlv.hex}`);
+    for (const tlv of proxy.ssl.subtlvs) lines.push(`    ${tlvLabel(tlv)}: ${tlvValue(tlv)}`);
   }
   return lines;
+}
+
+/** Text TLVs quoted (escaped), others as hex. */
+export function tlvValue(tlv: { readonly hex: string; readonly text?: string }): string {
+  return tlv.text === undefined ? tlv.hex : quoted(tlv.text);
 }
 
 function tlvLabel(tlv: { readonly type: number; readonly name?: string }): string {

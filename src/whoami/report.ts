@@ -38,12 +38,21 @@ export interface ProxyReport {
   readonly destination?: string;
   readonly destinationPort?: number;
   readonly headerLength: number;
-  readonly tlvs: ReadonlyArray<{ readonly type: number; readonly name?: string; readonly hex: string }>;
+  readonly tlvs: readonly TlvReport[];
   readonly ssl?: {
     readonly client: number;
     readonly verify: number;
-    readonly subtlvs: ReadonlyArray<{ readonly type: number; readonly name?: string; readonly hex: string }>;
+    readonly subtlvs: readonly TlvReport[];
   };
+}
+
+/** One TLV: `type`, `name` when known, the value as `hex`, and as `text` for the text-valued types. */
+export interface TlvReport {
+  readonly type: number;
+  readonly name?: string;
+  readonly hex: string;
+  /** UTF-8 text of ALPN, AUTHORITY, UNIQUE_ID, NETNS and the SSL version/CN/cipher/algorithm sub-TLVs. */
+  readonly text?: string;
 }
 
 export interface TrustReport {
@@ -143,11 +152,20 @@ export const TLV_NAMES: Readonly<Record<number, string>> = {
   224: 'GCP',
 };
 
-function tlvEntry(tlv: { readonly type: number; readonly value: Uint8Array }) {
+/** TLV types whose value is text (doc/proxy-protocol.txt §2.2.1–2.2.7). */
+const TEXT_TLVS: ReadonlySet<number> = new Set([0x01, 0x02, 0x05, 0x21, 0x22, 0x23, 0x24, 0x25, 0x30]);
+const utf8 = new TextDecoder('utf-8', { fatal: false });
+
+function tlvEntry(tlv: { readonly type: number; readonly value: Uint8Array }): TlvReport {
   const name = TLV_NAMES[tlv.type];
-  return name === undefined
-    ? { type: tlv.type, hex: toHex(tlv.value) }
-    : { type: tlv.type, name, hex: toHex(tlv.value) };
+  const hex = toHex(tlv.value);
+  const text = TEXT_TLVS.has(tlv.type) ? utf8.decode(tlv.value) : undefined;
+  return {
+    type: tlv.type,
+    ...(name === undefined ? {} : { name }),
+    hex,
+    ...(text === undefined ? {} : { text }),
+  };
 }
 
 function proxyReport(header: ProxyHeader): ProxyReport {

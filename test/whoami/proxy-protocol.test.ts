@@ -55,8 +55,8 @@ describe('whoami --proxy-protocol required, LB 127.0.0.1 trusted to send PROXY, 
     assert.equal(json.proxyProtocol.destinationPort, 443);
     assert.equal(json.proxyProtocol.headerLength, preamble.length);
     assert.deepEqual(json.proxyProtocol.tlvs.slice(0, 3), [
-      { type: 1, name: 'ALPN', hex: '6832' },
-      { type: 5, name: 'UNIQUE_ID', hex: '01020304' },
+      { type: 1, name: 'ALPN', hex: '6832', text: 'h2' },
+      { type: 5, name: 'UNIQUE_ID', hex: '01020304', text: '\u0001\u0002\u0003\u0004' },
       { type: 0xea, name: 'AWS', hex: '01767063' },
     ]);
     assert.equal(json.proxyProtocol.tlvs[3].name, 'CRC32C');
@@ -104,13 +104,16 @@ describe('whoami --proxy-protocol required, LB 127.0.0.1 trusted to send PROXY, 
       sourcePort: 1,
       destination: '2001:db8::1',
       destinationPort: 443,
+      tlvs: [{ type: 0x02, value: Buffer.from('example.com\u001b') }],
     });
     const text = await request(whoami.url, { path: '/?format=text', localAddress: LB, preamble });
     assert.match(text.body, /^PROXY protocol: v2 PROXY TCP6 \(\d+ bytes\)$/m);
     assert.match(text.body, /^ {2}source: \[2001:db8::7\]:1$/m);
+    assert.match(text.body, /^ {2}TLV 0x02 AUTHORITY: "example\.com\\x1b"$/m);
     assert.match(text.body, /^Client: \[2001:db8::7\]:1 \(untrusted-peer\)$/m);
     const html = await request(whoami.url, { path: '/?format=html', localAddress: LB, preamble });
     assert.match(html.body, /<h2>PROXY protocol<\/h2>/);
+    assert.match(html.body, /<td>&quot;example\.com\\x1b&quot;<\/td>/);
   });
 
   test('fail: no PROXY header on a required listener: the connection is closed, counted as missing', async () => {

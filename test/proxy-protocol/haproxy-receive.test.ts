@@ -46,46 +46,47 @@ async function freePort(host: string): Promise<number> {
   return port;
 }
 
-before(async () => {
-  if (skip) return;
-  dir = tempDir('sourceip-haproxy-rx-');
-  const serverCert = makeCertificate(dir.dir, 'haproxy.test', 'server');
-  clientCert = makeCertificate(dir.dir, 'client.example', 'client');
-  server = http.createServer((req, res) => {
-    const info = getProxyInfo(req.socket);
-    const h = info?.header;
-    res.setHeader('connection', 'close');
-    res.end(
-      JSON.stringify({
-        version: h?.version,
-        family: h?.family,
-        source: h?.source,
-        sourcePort: h?.sourcePort,
-        destination: h?.destination,
-        destinationPort: h?.destinationPort,
-        peer: info?.peer,
-        direct: info?.directPeer,
-        tlvTypes: h?.tlvs.map((t) => t.type),
-        authority: h ? tlvText(h, PP2_TYPE_AUTHORITY) : undefined,
-        uniqueId: h ? tlvText(h, PP2_TYPE_UNIQUE_ID) : undefined,
-        crc: h ? h.tlvs.some((t) => t.type === PP2_TYPE_CRC32C) : false,
-        sslClient: h?.ssl?.client,
-        sslVerify: h?.ssl?.verify,
-        sslVersion: h ? sslText(h, PP2_SUBTYPE_SSL_VERSION) : undefined,
-        sslCn: h ? sslText(h, PP2_SUBTYPE_SSL_CN) : undefined,
-      }),
-    );
-  });
-  pp = acceptProxyProtocol(server, { mode: 'required', trusted: ['127.0.0.1'] });
-  const backend = await listen(server);
-  ports.v1 = await freePort('127.0.0.1');
-  ports.v1six = await freePort('::1');
-  ports.v2 = await freePort('127.0.0.1');
-  ports.tls = await freePort('127.0.0.1');
-  const cfg = path.join(dir.dir, 'haproxy.cfg');
-  writeFileSync(
-    cfg,
-    `global
+before(
+  async () => {
+    if (skip) return;
+    dir = tempDir('sourceip-haproxy-rx-');
+    const serverCert = makeCertificate(dir.dir, 'haproxy.test', 'server');
+    clientCert = makeCertificate(dir.dir, 'client.example', 'client');
+    server = http.createServer((req, res) => {
+      const info = getProxyInfo(req.socket);
+      const h = info?.header;
+      res.setHeader('connection', 'close');
+      res.end(
+        JSON.stringify({
+          version: h?.version,
+          family: h?.family,
+          source: h?.source,
+          sourcePort: h?.sourcePort,
+          destination: h?.destination,
+          destinationPort: h?.destinationPort,
+          peer: info?.peer,
+          direct: info?.directPeer,
+          tlvTypes: h?.tlvs.map((t) => t.type),
+          authority: h ? tlvText(h, PP2_TYPE_AUTHORITY) : undefined,
+          uniqueId: h ? tlvText(h, PP2_TYPE_UNIQUE_ID) : undefined,
+          crc: h ? h.tlvs.some((t) => t.type === PP2_TYPE_CRC32C) : false,
+          sslClient: h?.ssl?.client,
+          sslVerify: h?.ssl?.verify,
+          sslVersion: h ? sslText(h, PP2_SUBTYPE_SSL_VERSION) : undefined,
+          sslCn: h ? sslText(h, PP2_SUBTYPE_SSL_CN) : undefined,
+        }),
+      );
+    });
+    pp = acceptProxyProtocol(server, { mode: 'required', trusted: ['127.0.0.1'] });
+    const backend = await listen(server);
+    ports.v1 = await freePort('127.0.0.1');
+    ports.v1six = await freePort('::1');
+    ports.v2 = await freePort('127.0.0.1');
+    ports.tls = await freePort('127.0.0.1');
+    const cfg = path.join(dir.dir, 'haproxy.cfg');
+    writeFileSync(
+      cfg,
+      `global
   maxconn 100
 defaults
   mode tcp
@@ -111,30 +112,35 @@ frontend fe_tls
 backend be_tls
   server s 127.0.0.1:${backend} send-proxy-v2 proxy-v2-options crc32c,unique-id,authority,ssl,cert-cn
 `,
-  );
-  child = spawn(haproxy as string, ['-f', cfg, '-db'], { stdio: ['ignore', 'ignore', 'pipe'] });
-  child.stderr?.on('data', (d) => {
-    stderr += d;
-  });
-  // Ready when every frontend accepts.
-  for (const [host, port] of [
-    ['127.0.0.1', ports.v1],
-    ['::1', ports.v1six],
-    ['127.0.0.1', ports.v2],
-    ['127.0.0.1', ports.tls],
-  ] as const) {
-    await waitUntilListening(host, port);
-  }
-});
+    );
+    child = spawn(haproxy as string, ['-f', cfg, '-db'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    child.stderr?.on('data', (d) => {
+      stderr += d;
+    });
+    // Ready when every frontend accepts.
+    for (const [host, port] of [
+      ['127.0.0.1', ports.v1],
+      ['::1', ports.v1six],
+      ['127.0.0.1', ports.v2],
+      ['127.0.0.1', ports.tls],
+    ] as const) {
+      await waitUntilListening(host, port);
+    }
+  },
+  { timeout: 30_000 },
+);
 
-after(async () => {
-  if (child?.pid !== undefined && child.exitCode === null) {
-    process.kill(child.pid, 'SIGTERM');
-    await new Promise((r) => child?.once('exit', r));
-  }
-  if (server) await close(server);
-  dir?.remove();
-});
+after(
+  async () => {
+    if (child?.pid !== undefined && child.exitCode === null) {
+      process.kill(child.pid, 'SIGTERM');
+      await new Promise((r) => child?.once('exit', r));
+    }
+    if (server) await close(server);
+    dir?.remove();
+  },
+  { timeout: 30_000 },
+);
 
 async function waitUntilListening(host: string, port: number): Promise<void> {
   const until = Date.now() + 10_000;

@@ -61,9 +61,12 @@ function body(reply: string): Record<string, unknown> {
 }
 
 const servers: net.Server[] = [];
-after(async () => {
-  for (const s of servers) await close(s);
-});
+after(
+  async () => {
+    for (const s of servers) await close(s);
+  },
+  { timeout: 30_000 },
+);
 
 test('required, trusted peer, v1 header and request in one write: the handler sees the PROXY client, the LB stays the direct peer', async () => {
   const { server, pp, port } = await start({ mode: 'required', trusted: ['loopback'] });
@@ -280,7 +283,12 @@ function tlsRequest(port: number, header: Buffer): Promise<string> {
       });
       const parts: Buffer[] = [];
       secure.on('data', (d) => parts.push(d));
-      secure.on('end', () => resolve(Buffer.concat(parts).toString()));
+      secure.on('end', () => {
+        // Close our side too, or the server's close() waits for this half-open TCP connection.
+        secure.destroy();
+        raw.destroy();
+        resolve(Buffer.concat(parts).toString());
+      });
       secure.on('error', reject);
     });
     raw.on('error', reject);
@@ -303,6 +311,8 @@ test('https: the header is read before TLS; getProxyInfo maps the TLSSocket back
 
 test('tls.Server: works with a plain TLS server too', async () => {
   const server = tls.createServer({ key: readFileSync(cert.key), cert: readFileSync(cert.cert) }, (socket) => {
+    // Read (and drop) the request so the client's FIN is seen and the connection closes.
+    socket.resume();
     socket.end(
       `HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n${getProxyInfo(socket)?.header?.version}${getProxyInfo(socket)?.header?.version}`,
     );
@@ -312,4 +322,14 @@ test('tls.Server: works with a plain TLS server too', async () => {
   const port = await listen(server);
   const reply = await tlsRequest(port, v1('192.0.2.50', 1));
   assert.match(reply, /\r\n\r\n11$/);
+});
+
+test('unwrap() restores the server: a plain request is served again, no counting', async () => {
+  const { server, pp, port } = await start({ mode: 'required', trusted: ['loopback'] });
+  servers.push(server);
+  pp.unwrap();
+  const r = await rawExchange(port, [GET]);
+  assert.match(r.data, /^HTTP\/1\.1 200/);
+  assert.equal(body(r.data).peer, null, 'no PROXY info for a socket that skipped the reader');
+  assert.equal(pp.counters().missing, 0);
 });

@@ -21,17 +21,23 @@ const GET = 'GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n';
 let dir: ReturnType<typeof tempDir>;
 const peers: Peer[] = [];
 
-before(async () => {
-  if (skip) return;
-  dir = tempDir('sourceip-pp-send-');
-  peers.push(await startNginx(nginxBin as string, dir.dir));
-  peers.push(await startHaproxy(haproxyBin as string, dir.dir));
-});
+before(
+  async () => {
+    if (skip) return;
+    dir = tempDir('sourceip-pp-send-');
+    peers.push(await startNginx(nginxBin as string, dir.dir));
+    peers.push(await startHaproxy(haproxyBin as string, dir.dir));
+  },
+  { timeout: 30_000 },
+);
 
-after(async () => {
-  for (const p of peers) await p.stop();
-  dir?.remove();
-});
+after(
+  async () => {
+    for (const p of peers) await p.stop();
+    dir?.remove();
+  },
+  { timeout: 30_000 },
+);
 
 /** Sends header + GET to the peer; returns the reply body, or 'reject' when closed without a reply. */
 async function send(peer: Peer, header: Uint8Array, over: 4 | 6 = 4): Promise<{ body: string; status?: number }> {

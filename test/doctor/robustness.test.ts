@@ -197,7 +197,7 @@ test('JSON line positions match the YAML parser on random JSON documents', async
         const node = doc.getIn(path, true);
         if (isNode(node) && node.range)
           assert.equal(index.lineOf(path), lineCounter.linePos(node.range[0]).line, JSON.stringify(path));
-        if (Array.isArray(value)) value.forEach((v, i) => walk(v, [...path, i]));
+        if (Array.isArray(value)) for (const [i, v] of value.entries()) walk(v, [...path, i]);
         else if (value && typeof value === 'object') for (const [k, v] of Object.entries(value)) walk(v, [...path, k]);
       };
       walk(json, []);

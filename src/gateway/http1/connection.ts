@@ -8,7 +8,6 @@
  * The runtime is captured at accept time and kept for the connection's life (reload semantics).
  */
 
-import { randomUUID } from 'node:crypto';
 import type net from 'node:net';
 import { formatIP, parseIP, unmapIPv4 } from '../../core/ip/address.ts';
 import type { IPAddress } from '../../core/ip/types.ts';
@@ -395,7 +394,7 @@ export class ClientConnection implements UpstreamOwner {
         }
       }
     }
-    this.#requestId = requestId === '' ? randomUUID() : requestId;
+    this.#requestId = requestId === '' ? nextRequestId() : requestId;
 
     if (route === null) {
       this.#respondLocal(404, 'no-route', this.#hasUnreadBody());
@@ -1092,6 +1091,20 @@ export class ClientConnection implements UpstreamOwner {
 }
 
 const EMPTY_CHAIN: readonly string[] = Object.freeze([]);
+
+// Request ids: unique, not secret (they correlate logs; they authorise nothing). A random per-process
+// prefix and a counter, in UUID layout: no crypto call (and no OpenSSL pages) per request.
+const ID_PREFIX = Array.from({ length: 5 }, () =>
+  Math.floor(Math.random() * 0x10000)
+    .toString(16)
+    .padStart(4, '0'),
+);
+const ID_HEAD = `${ID_PREFIX[0]}${ID_PREFIX[1]}-${ID_PREFIX[2]}-4${ID_PREFIX[3]!.slice(1)}-${(0x8000 | (Number.parseInt(ID_PREFIX[4]!, 16) & 0x3fff)).toString(16)}-`;
+let idCounter = Math.floor(Math.random() * 0x1000000);
+function nextRequestId(): string {
+  idCounter = (idCounter + 1) % 0x1000000000000;
+  return ID_HEAD + idCounter.toString(16).padStart(12, '0');
+}
 
 const FALLBACK_ROUTE_KINDS = { stripKind: new Uint8Array(0) } as unknown as RouteRuntime;
 

@@ -13,6 +13,8 @@ export interface Peer {
   /** Ports on 127.0.0.1 and ::1 that expect a PROXY header and answer `addr port`. */
   readonly port4: number;
   readonly port6: number;
+  /** HAProxy only: answers `authority|unique-id` from the v2 TLVs (fc_pp_authority, fc_pp_unique_id). */
+  readonly tlvPort?: number;
   stop(): Promise<void>;
   log(): string;
 }
@@ -95,6 +97,7 @@ http {
 export async function startHaproxy(binary: string, dir: string): Promise<Peer> {
   const port4 = await freePort('127.0.0.1');
   const port6 = await freePort('::1');
+  const tlvPort = await freePort('127.0.0.1');
   const cfg = path.join(dir, 'haproxy-accept.cfg');
   writeFileSync(
     cfg,
@@ -109,6 +112,9 @@ frontend fe
   bind 127.0.0.1:${port4} accept-proxy
   bind [::1]:${port6} accept-proxy
   http-request return status 200 content-type text/plain lf-string "%[src] %[src_port] %[dst] %[dst_port]"
+frontend fe_tlv
+  bind 127.0.0.1:${tlvPort} accept-proxy
+  http-request return status 200 content-type text/plain lf-string "%[fc_pp_authority]|%[fc_pp_unique_id]"
 `,
   );
   let out = '';
@@ -122,5 +128,6 @@ frontend fe
   const log = () => out;
   await waitUntilListening(child, '127.0.0.1', port4, log);
   await waitUntilListening(child, '::1', port6, log);
-  return { name: 'haproxy', port4, port6, stop: stopper(child), log };
+  await waitUntilListening(child, '127.0.0.1', tlvPort, log);
+  return { name: 'haproxy', port4, port6, tlvPort, stop: stopper(child), log };
 }

@@ -85,6 +85,29 @@ for (const s of sends) {
   }
 }
 
+test('v2 TLVs we encode are the TLVs HAProxy reads: AUTHORITY and UNIQUE_ID, with CRC32C', { skip }, async () => {
+  const haproxy = peers.find((p) => p.name === 'haproxy');
+  assert.ok(haproxy?.tlvPort);
+  const header = encodeProxyHeader({
+    version: 2,
+    source: '203.0.113.7',
+    sourcePort: 1,
+    destination: '198.18.0.10',
+    destinationPort: 443,
+    tlvs: [
+      { type: 0x02, value: Buffer.from('api.example.com') },
+      { type: 0x04, value: Buffer.alloc(3) },
+      { type: 0x05, value: Buffer.from('conn-42') },
+      { type: 0xea, value: Buffer.from('\x01vpce-0123', 'latin1') },
+    ],
+    crc32c: true,
+  });
+  const r = await rawExchange(haproxy.tlvPort, [Buffer.concat([Buffer.from(header), Buffer.from(GET)])], {
+    timeoutMs: 4000,
+  });
+  assert.match(r.data, /\r\n\r\napi\.example\.com\|conn-42$/);
+});
+
 for (const p of probes) {
   test(`probe: ${p.name} (spec: ${p.spec}) — nginx ${p.nginx} · HAProxy ${p.haproxy} · ours ${p.ours}`, {
     skip,

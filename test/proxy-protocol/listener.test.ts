@@ -5,6 +5,7 @@ import https from 'node:https';
 import net from 'node:net';
 import { after, before, test } from 'node:test';
 import tls from 'node:tls';
+import fc from 'fast-check';
 import { encodeProxyHeader } from '../../src/core/proxy-protocol/encode.ts';
 import {
   acceptProxyProtocol,
@@ -332,4 +333,38 @@ test('unwrap() restores the server: a plain request is served again, no counting
   assert.match(r.data, /^HTTP\/1\.1 200/);
   assert.equal(body(r.data).peer, null, 'no PROXY info for a socket that skipped the reader');
   assert.equal(pp.counters().missing, 0);
+});
+
+test('live socket: header + request split at random points always gives the same client (fast-check)', async () => {
+  const { server, pp, port } = await start({ mode: 'required', trusted: ['loopback'] });
+  servers.push(server);
+  let runs = 0;
+  await fc.assert(
+    fc.asyncProperty(
+      fc.constantFrom(1, 2),
+      fc.ipV4(),
+      fc.integer({ min: 0, max: 65535 }),
+      fc.array(fc.nat(), { maxLength: 5 }),
+      async (version, ip, sport, cuts) => {
+        runs++;
+        const header = encodeProxyHeader({
+          version: version as 1 | 2,
+          source: ip,
+          sourcePort: sport,
+          destination: '198.18.0.10',
+          destinationPort: 443,
+          crc32c: version === 2,
+        });
+        const bytes = Buffer.concat([Buffer.from(header), Buffer.from(GET)]);
+        const points = [...new Set(cuts.map((c) => c % bytes.length))].filter((c) => c > 0).sort((a, b) => a - b);
+        const chunks = [0, ...points].map((from, i) => bytes.subarray(from, [...points, bytes.length][i]));
+        const r = await rawExchange(port, chunks, { gapMs: 1 });
+        const b = body(r.data);
+        assert.equal(b.peer, ip);
+        assert.equal(b.peerPort, sport);
+      },
+    ),
+    { numRuns: Number(process.env.SOURCEIP_FUZZ_RUNS ?? 15) > 15 ? 100 : 15 },
+  );
+  assert.equal(pp.counters().accepted, runs);
 });

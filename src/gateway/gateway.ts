@@ -122,7 +122,11 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
   if (first.config === null) throw first.errors[0]!;
   let config = first.config;
 
-  const { logger, flush } = createGatewayLogger(options.logLevel ?? config.log.level, options.logDestination ?? 1);
+  const {
+    logger,
+    flush,
+    drain: drainLog,
+  } = createGatewayLogger(options.logLevel ?? config.log.level, options.logDestination ?? 1);
   const metrics = createMetrics(options.version ?? 'unknown');
   const settings: ObserverSettings = { accessLog: config.log.access };
   const observer: GatewayObserver = createObserver(logger, metrics, settings);
@@ -434,7 +438,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
       }
       removeSignals();
       logger.info({ durationMs: Date.now() - started, cut }, 'stopped');
-      flush();
+      await drainLog();
       resolveClosed();
     })();
     return shutdownPromise;

@@ -1,18 +1,21 @@
 /**
- * The gateway's logs: one pino logger writing JSON lines through an asynchronous
- * destination (sonic-boom: lines written while a write is pending are coalesced into the next one), so a
- * request never waits for a write. Access-log field
- * names are public API (STYLE.md): `client.ip`, `client.port`, `peer.ip`, `forwarded.chain`,
- * `resolve.reason`, `http.status`, `duration_ms`, `request_id`, plus `listener`, `route`,
- * `upstream`, `http.method`, `url.path`, `bytes_in`, `bytes_out`, `policy`, `decision`, `error`.
+ * The gateway's logs: one pino logger writing JSON lines through a batched asynchronous
+ * destination (log-destination.ts: one array push per line, one write per event-loop turn), so a
+ * request never waits for a write. Access-log field names are public API (STYLE.md): `client.ip`,
+ * `client.port`, `peer.ip`, `forwarded.chain`, `resolve.reason`, `http.status`, `duration_ms`,
+ * `request_id`, plus `listener`, `route`, `upstream`, `http.method`, `url.path`, `bytes_in`,
+ * `bytes_out`, `policy`, `decision`, `error`.
  */
 import pino, { type DestinationStream, type Logger } from 'pino';
 import type { AccessRecord } from '../engine.ts';
+import { createBatchedDestination } from './log-destination.ts';
 
 export interface GatewayLogger {
   readonly logger: Logger;
-  /** Writes buffered lines now (at exit). */
+  /** Writes buffered lines synchronously (last resort). */
   flush(): void;
+  /** Resolves once buffered lines are written (shutdown). */
+  drain(): Promise<void>;
 }
 
 /**
@@ -20,7 +23,8 @@ export interface GatewayLogger {
  * @example const { logger } = createGatewayLogger('info'); logger.info({ port: 8080 }, 'listening');
  */
 export function createGatewayLogger(level: string, destination: number | DestinationStream = 1): GatewayLogger {
-  const stream = typeof destination === 'number' ? pino.destination({ dest: destination, sync: false }) : destination;
+  const batched = typeof destination === 'number' ? createBatchedDestination(destination) : null;
+  const stream: DestinationStream = batched ?? (destination as DestinationStream);
   const logger = pino(
     {
       level,
@@ -33,13 +37,9 @@ export function createGatewayLogger(level: string, destination: number | Destina
   return {
     logger,
     flush() {
-      const sonic = stream as { flushSync?: () => void };
-      try {
-        sonic.flushSync?.();
-      } catch {
-        // Nothing buffered, or the descriptor is closed: nothing more to do at exit.
-      }
+      batched?.flushSync();
     },
+    drain: () => batched?.drain() ?? Promise.resolve(),
   };
 }
 

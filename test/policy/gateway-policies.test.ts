@@ -5,6 +5,9 @@
  * dry-run, the decision in the access log, counters on /metrics and /debug/top-limited.
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import test from 'node:test';
 import { startGateway } from '../../src/gateway/gateway.ts';
@@ -22,6 +25,9 @@ test('policies through the gateway', { timeout: 60_000 }, async (t) => {
     },
   });
   const top = new TopN(10);
+  const dir = mkdtempSync(join(tmpdir(), 'sourceip-policies-'));
+  const denyFile = join(dir, 'deny.txt');
+  writeFileSync(denyFile, '# nobody yet\n192.0.2.0/24\n');
   const perMinute = (requests: number) => ({ requests, periodMs: '1m', burst: requests });
   const gateway = await startGateway({
     configObject: {
@@ -42,6 +48,7 @@ test('policies through the gateway', { timeout: 60_000 }, async (t) => {
         { name: 'dry', pathPrefix: '/dry', upstream: 'app', access: { deny: ['2001:db8:bad::/48'], dryRun: true } },
         { name: 'allow', pathPrefix: '/allow', upstream: 'app', access: { allow: ['192.0.2.0/24'] } },
         { name: 'dry-limit', pathPrefix: '/dry-limit', upstream: 'app', rateLimit: { ...perMinute(1), dryRun: true } },
+        { name: 'filed', pathPrefix: '/filed', upstream: 'app', access: { denyFiles: [denyFile] } },
         { name: 'default', pathPrefix: '/', upstream: 'app' },
       ],
       admin: { host: '127.0.0.1', port: 0 },
@@ -55,6 +62,7 @@ test('policies through the gateway', { timeout: 60_000 }, async (t) => {
   t.after(async () => {
     await gateway.shutdown('test');
     await upstream.close();
+    rmSync(dir, { recursive: true, force: true });
   });
   const port = (name: string) => gateway.listeners().find((l) => l.name === name)!.port;
   const admin = gateway.admin()!.port;
@@ -128,6 +136,18 @@ test('policies through the gateway', { timeout: 60_000 }, async (t) => {
   await t.test('peerAllow on the listener: a peer outside it is refused', async () => {
     const r = await get(port('cdn-only'), '/', { headers: { 'x-forwarded-for': '198.51.100.1' } });
     assert.equal(r.status, 403);
+  });
+
+  await t.test('files of ranges are read again on reload; a broken file keeps the running config', async () => {
+    assert.equal((await get(port('direct'), '/filed')).status, 200);
+    writeFileSync(denyFile, '127.0.0.0/8\n');
+    assert.equal((await gateway.reload()).ok, true);
+    assert.equal((await get(port('direct'), '/filed')).status, 403);
+    writeFileSync(denyFile, '127.0.0.0/8\nnot a range\n');
+    const failed = await gateway.reload();
+    assert.equal(failed.ok, false);
+    assert.match(failed.errors.join('\n'), /deny\.txt:2/);
+    assert.equal((await get(port('direct'), '/filed')).status, 403, 'the running config stays');
   });
 
   await t.test('access log carries policy and decision; metrics and top-N have no per-IP labels', async () => {

@@ -140,8 +140,12 @@ test('Redis killed mid-run: fail-open serves, fail-closed 503, within the budget
     }
     return false;
   };
-  const bothOk = async () =>
-    (await get(ports.open, '/')).status === 200 && (await get(ports.closed, '/')).status === 200;
+  // Decided by the store (not waved through by fail-open): the answer carries the RateLimit field.
+  const decided = async (port: number) => {
+    const r = await get(port, '/');
+    return r.status === 200 && typeof r.headers.ratelimit === 'string';
+  };
+  const bothOk = async () => (await decided(ports.open)) && (await decided(ports.closed));
   assert.ok(await until(bothOk, 10_000), 'both serve while Redis is up');
 
   await redis.kill();

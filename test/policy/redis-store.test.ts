@@ -172,7 +172,8 @@ test('stalled Redis (SIGSTOP): every call gives up at the time budget', { skip }
     }
     redis.resume();
     assert.ok(
-      durations.every((d) => d >= budget - 5 && d < budget + 60),
+      // Given up between budget - budget/4 (one sweep period) and the budget, plus timer lag.
+      durations.every((d) => d >= budget * 0.75 - 5 && d < budget + 30),
       `durations ${durations.map((d) => d.toFixed(0)).join(',')}`,
     );
     // Once it runs again, calls succeed again (the stalled replies are discarded).

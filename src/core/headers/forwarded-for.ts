@@ -76,6 +76,95 @@ export function isUnspecifiedIP(ip: IPAddress): boolean {
   return ip.w3 === 0 && ip.w2 === 0 && ip.w1 === 0 && ip.w0 === 0;
 }
 
+/** Scratch groups for {@link parseCanonicalIPv6} (parsing is synchronous). */
+const FAST_GROUPS = new Uint16Array(8);
+
+/**
+ * Parse `text[start, end)` only if it is a zone-less, non-mapped IPv6 address written exactly in
+ * its RFC 5952 form (lower-case hex, no leading zeros, the first longest run of ≥ 2 zero groups
+ * as `::`) — what proxies that format with inet_ntop send. One pass, and the text is then
+ * already the canonical client text. Anything else returns null and takes the general parser;
+ * a property test pins that both agree.
+ *
+ * @example parseCanonicalIPv6('2001:db8::1', 0, 11) // 2001:db8::1 ; parseCanonicalIPv6('2001:DB8::1', 0, 11) // null
+ */
+export function parseCanonicalIPv6(text: string, start: number, end: number): IPAddress | null {
+  const len = end - start;
+  if (len < 3 || len > 39) return null;
+  const g = FAST_GROUPS;
+  let n = 0;
+  let gap = -1;
+  let i = start;
+  if (text.charCodeAt(i) === 0x3a) {
+    if (text.charCodeAt(i + 1) !== 0x3a) return null;
+    gap = 0;
+    i += 2;
+  }
+  for (;;) {
+    const first = text.charCodeAt(i);
+    let value = 0;
+    let digits = 0;
+    while (i < end) {
+      const c = text.charCodeAt(i);
+      let h: number;
+      if (c >= 0x30 && c <= 0x39) h = c - 0x30;
+      else if (c >= 0x61 && c <= 0x66) h = c - 0x57;
+      else break;
+      value = value * 16 + h;
+      digits++;
+      i++;
+    }
+    if (digits === 0 || digits > 4 || (digits > 1 && first === 0x30) || n === 8) return null;
+    g[n++] = value;
+    if (i === end) break;
+    if (text.charCodeAt(i) !== 0x3a || i + 1 === end) return null;
+    i++;
+    if (text.charCodeAt(i) === 0x3a) {
+      if (gap >= 0) return null;
+      gap = n;
+      i++;
+      if (i === end) break;
+    }
+  }
+  if (gap < 0) {
+    if (n !== 8) return null;
+  } else {
+    // In canonical form `::` stands for two or more groups.
+    if (n > 6) return null;
+    const zeros = 8 - n;
+    for (let k = n - 1; k >= gap; k--) g[k + zeros] = g[k]!;
+    for (let k = gap; k < gap + zeros; k++) g[k] = 0;
+  }
+  // The first longest run of ≥ 2 zero groups must be exactly the `::`.
+  let runStart = -1;
+  let runLen = 1;
+  for (let k = 0; k < 8; ) {
+    if (g[k] !== 0) {
+      k++;
+      continue;
+    }
+    let j = k + 1;
+    while (j < 8 && g[j] === 0) j++;
+    if (j - k > runLen) {
+      runStart = k;
+      runLen = j - k;
+    }
+    k = j;
+  }
+  if (gap < 0 ? runStart >= 0 : gap !== runStart || 8 - n !== runLen) return null;
+  const w2 = g[4]! * 0x10000 + g[5]!;
+  // IPv4-mapped addresses print as ::ffff:a.b.c.d (and we unmap them): not this fast path.
+  if (g[0] === 0 && g[1] === 0 && g[2] === 0 && g[3] === 0 && w2 === 0xffff) return null;
+  return {
+    family: 6,
+    w0: g[0]! * 0x10000 + g[1]!,
+    w1: g[2]! * 0x10000 + g[3]!,
+    w2,
+    w3: g[6]! * 0x10000 + g[7]!,
+    zone: '',
+  };
+}
+
 /**
  * Right-to-left cursor over a comma-list header (the walk's EntryCursor). Allocation-free except
  * for the parsed address and `text()`.
@@ -92,6 +181,8 @@ export class ListHeaderCursor {
   port = -1;
   /** After ENTRY_OK: the entry's IPv4 value when it is a plain dotted quad, else -1 (trust checks without allocating). */
   v4 = -1;
+  /** After ENTRY_OK: the address text as received is exactly its RFC 5952 form (see address()). */
+  canonical = false;
   #ip: IPAddress | null = null;
   #raw: readonly string[] = [];
   /** Index in rawHeaders of the current line's value. */
@@ -190,6 +281,7 @@ export class ListHeaderCursor {
     this.#comma = comma;
     this.#ip = null;
     this.v4 = -1;
+    this.canonical = false;
     this.port = -1;
     return true;
   }
@@ -204,13 +296,24 @@ export class ListHeaderCursor {
     const n = parseIPv4Number(value, start, end);
     if (n > 0) {
       this.v4 = n;
+      this.canonical = true; // our IPv4 parser accepts only the canonical dotted quad
       this.port = -1;
       this.#addrStart = start;
       this.#addrEnd = end;
       return OK;
     }
     if (value.charCodeAt(start) !== 0x5b) {
-      // A bare IPv6 (the usual non-IPv4 entry): one parse, no Endpoint object.
+      // A bare IPv6 (the usual non-IPv4 entry): one parse, no Endpoint object; canonical text
+      // (what inet_ntop writes) is recognised in the same pass.
+      const fast = parseCanonicalIPv6(value, start, end);
+      if (fast !== null) {
+        this.#ip = fast;
+        this.canonical = true;
+        this.port = -1;
+        this.#addrStart = start;
+        this.#addrEnd = end;
+        return OK;
+      }
       const ip = parseIP(value, start, end);
       if (ip !== null) {
         if (isUnspecifiedIP(ip)) return NOT_IP;

@@ -17,6 +17,7 @@ export function createForwardedResolver(ctx: TrustContext): Resolver {
     {
       ...prefixTrustHooks(ctx),
       formatClient: canonicalClient,
+      canonicalText: true,
       onInvalid: 'refuse',
       onAllTrusted: 'refuse',
       recursive: true,

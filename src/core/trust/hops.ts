@@ -28,6 +28,7 @@ export function createHopsResolver(ctx: TrustContext): Resolver {
     {
       ...prefixTrustHooks(ctx),
       formatClient: canonicalClient,
+      canonicalText: true,
       onInvalid: 'refuse',
       onAllTrusted: 'refuse',
       recursive: true,

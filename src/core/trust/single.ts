@@ -20,6 +20,7 @@ export function createSingleResolver(ctx: TrustContext): Resolver {
     {
       ...prefixTrustHooks(ctx),
       formatClient: canonicalClient,
+      canonicalText: true,
       onInvalid: 'refuse',
       onAllTrusted: 'refuse',
       recursive: false,

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { parseForwarded } from '../headers/forwarded.ts';
+import { parseCanonicalIPv6 } from '../headers/forwarded-for.ts';
 import { formatIP, parseIP } from '../ip/address.ts';
 import type { IPAddress } from '../ip/types.ts';
 import { REASONS } from './reasons.ts';
@@ -241,6 +242,59 @@ test('isCanonicalIPv6 agrees with formatIP', () => {
       const other = upper ? text.toUpperCase() : text.replace('::', ':0:0:');
       const reparsed = parseIP(other);
       if (other !== text && reparsed !== null) assert.equal(isCanonicalIPv6(other, reparsed), false);
+    }),
+    params,
+  );
+});
+
+test('parseCanonicalIPv6 accepts exactly the RFC 5952 texts, with the same address as parseIP', () => {
+  const word = fc.oneof(fc.integer({ min: 0, max: 0xffffffff }), fc.constant(0), fc.integer({ min: 0, max: 0xffff }));
+  fc.assert(
+    fc.property(fc.tuple(word, word, word, word), ([w0, w1, w2, w3]) => {
+      const ip: IPAddress = { family: 6, w0, w1, w2, w3, zone: '' };
+      const text = formatIP(ip);
+      const fast = parseCanonicalIPv6(text, 0, text.length);
+      const mapped = w0 === 0 && w1 === 0 && w2 === 0xffff;
+      if (mapped || text === '::') assert.equal(fast, null);
+      else assert.deepEqual(fast, ip);
+    }),
+    params,
+  );
+  fc.assert(
+    fc.property(fc.stringMatching(/^[0-9a-fA-F:.%]{0,41}$/), (text) => {
+      const fast = parseCanonicalIPv6(text, 0, text.length);
+      if (fast === null) return;
+      const slow = parseIP(text);
+      assert.ok(slow !== null, text);
+      assert.deepEqual(fast, slow);
+      assert.equal(formatIP(slow), text);
+    }),
+    params,
+  );
+});
+
+test('parseCanonicalIPv6 on near-canonical spellings: accepts iff the text is formatIP of its address', () => {
+  const word = fc.oneof(fc.integer({ min: 0, max: 0xffffffff }), fc.constant(0), fc.integer({ min: 0, max: 0xffff }));
+  const mutate = fc.constantFrom('upper', 'zero', 'expand', 'zone', 'none', 'compress-one', 'trailing');
+  fc.assert(
+    fc.property(fc.tuple(word, word, word, word), mutate, fc.nat(), ([w0, w1, w2, w3], how, at) => {
+      let text = formatIP({ family: 6, w0, w1, w2, w3, zone: '' });
+      if (how === 'upper') text = text.toUpperCase();
+      else if (how === 'zero') {
+        const groups = text.split(':');
+        const k = at % groups.length;
+        if (groups[k] !== '') groups[k] = `0${groups[k]}`;
+        text = groups.join(':');
+      } else if (how === 'expand') text = text.replace('::', ':0:0:');
+      else if (how === 'zone') text = `${text}%eth0`;
+      else if (how === 'compress-one') text = text.replace(/(^|:)0(:|$)/, '$1:$2');
+      else if (how === 'trailing') text = `${text}:`;
+      const fast = parseCanonicalIPv6(text, 0, text.length);
+      const slow = parseIP(text);
+      const mapped = slow !== null && slow.w0 === 0 && slow.w1 === 0 && slow.w2 === 0xffff;
+      const canonical = slow !== null && slow.zone === '' && !mapped && text !== '::' && formatIP(slow) === text;
+      assert.equal(fast !== null, canonical, text);
+      if (fast !== null) assert.deepEqual(fast, slow);
     }),
     params,
   );

@@ -32,6 +32,7 @@ export function createStrictResolver(ctx: TrustContext): Resolver {
     {
       ...prefixTrustHooks(ctx),
       formatClient: canonicalClient,
+      canonicalText: true,
       onInvalid: 'refuse',
       onAllTrusted: 'refuse',
       recursive: true,

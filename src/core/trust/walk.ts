@@ -206,6 +206,8 @@ export interface EntryCursor {
   readonly port: number;
   /** Optional: after ENTRY_OK, the IPv4 value of a plain dotted quad, else -1 (lets the walk skip `ip`). */
   readonly v4?: number;
+  /** Optional: after ENTRY_OK, true when address() is exactly the RFC 5952 text of the address. */
+  readonly canonical?: boolean;
   /** The current entry's text as received (may allocate). */
   text(): string;
   /** After ENTRY_OK: the address part as received, without brackets and port (may allocate). */
@@ -233,6 +235,11 @@ export interface WalkConfig {
   isTrustedV4?(v4: number, index: number): boolean;
   /** The trusted range that matched, for traces only. */
   trustedRange?(ip: IPAddress | null, index: number): string | undefined;
+  /**
+   * formatClient returns RFC 5952 text: when the cursor reports its entry's address text as
+   * already `canonical`, that text is the client (no formatting, no address object).
+   */
+  readonly canonicalText?: boolean;
   /** Client text for an address (`raw`: the address as received — the peer string, or the entry's address part). */
   formatClient(ip: IPAddress, raw: string): string;
   /** What an invalid entry at the decision point does. */
@@ -290,6 +297,9 @@ export function createWalk(cfg: WalkConfig, cursor: EntryCursor): Walk {
   const hops = cfg.hops;
   const keepLast = cfg.onInvalid === 'keep-last';
   const isTrustedV4 = cfg.isTrustedV4;
+  const canonicalText = cfg.canonicalText === true;
+  const recursive = cfg.recursive;
+  const onInvalid = cfg.onInvalid;
   // One-entry peer cache: behind a proxy nearly every request comes from the same few peers,
   // and the peer's parse, canonical text and trust verdict depend only on its text.
   let cachedRaw: string | undefined;
@@ -323,15 +333,7 @@ export function createWalk(cfg: WalkConfig, cursor: EntryCursor): Walk {
       }
     }
     const peerPort = typeof input.peerPort === 'number' ? input.peerPort : null;
-    if (trace !== null) {
-      trace.push({
-        source: 'peer',
-        value: typeof peerRaw === 'string' ? peerRaw : '',
-        verdict: peerTrusted ? 'trusted' : peerIp === null ? 'invalid' : 'untrusted',
-        ...rangeOf(peerTrusted, peerIp, 0),
-        ...(peerIp === null ? { why: 'not-an-ip' } : {}),
-      });
-    }
+    if (trace !== null) tracePeer(trace, peerRaw, peerIp, peerTrusted);
     if (!peerTrusted) {
       if (peerClient === null) return build(null, null, R.PEER_NOT_IP, peerText, false, trace);
       return build(peerClient, peerPort, R.UNTRUSTED_PEER, peerText, false, trace);
@@ -358,10 +360,10 @@ export function createWalk(cfg: WalkConfig, cursor: EntryCursor): Walk {
       const status = cursor.parse();
       if (status !== ENTRY_OK) {
         if (trace !== null) step(trace, 'invalid', undefined, ENTRY_WHY[status]);
-        if (cfg.onInvalid === 'keep-last') {
+        if (onInvalid === 'keep-last') {
           return build(lastClient, lastPort, R.INVALID_ENTRY_KEPT_LAST, peerText, true, trace);
         }
-        if (cfg.onInvalid === 'verbatim') {
+        if (onInvalid === 'verbatim') {
           return build(cursor.text(), null, R.INVALID_ENTRY_VERBATIM, peerText, true, trace);
         }
         return build(null, null, REFUSAL_BY_STATUS[status] ?? R.INVALID_ENTRY, peerText, true, trace);
@@ -372,7 +374,7 @@ export function createWalk(cfg: WalkConfig, cursor: EntryCursor): Walk {
         if (trace !== null) step(trace, 'client', undefined, 'hop-count');
         return build(cfg.formatClient(ip, cursor.address()), port, R.HOP_COUNT, peerText, true, trace);
       }
-      if (!cfg.recursive) {
+      if (!recursive) {
         const ip = cursor.ip as IPAddress;
         if (trace !== null) step(trace, 'client');
         const reason = cfg.answerReason ?? R.RIGHTMOST_ENTRY;
@@ -385,14 +387,11 @@ export function createWalk(cfg: WalkConfig, cursor: EntryCursor): Walk {
           : cfg.isTrusted(cursor.ip as IPAddress, index);
       if (!trusted) {
         if (trace !== null) step(trace, 'client');
-        return build(
-          cfg.formatClient(cursor.ip as IPAddress, cursor.address()),
-          port,
-          answerReason,
-          peerText,
-          true,
-          trace,
-        );
+        const client =
+          canonicalText && cursor.canonical === true
+            ? cursor.address()
+            : cfg.formatClient(cursor.ip as IPAddress, cursor.address());
+        return build(client, port, answerReason, peerText, true, trace);
       }
       if (trace !== null) step(trace, 'trusted', cfg.trustedRange?.(cursor.ip, index));
       // Only keep-last needs the previous hop's text later; formatting every hop would cost.
@@ -409,10 +408,16 @@ export function createWalk(cfg: WalkConfig, cursor: EntryCursor): Walk {
     }
   }
 
-  function rangeOf(trusted: boolean, ip: IPAddress | null, index: number): { range?: string } {
-    if (!trusted) return {};
-    const range = cfg.trustedRange?.(ip, index);
-    return range === undefined ? {} : { range };
+  function tracePeer(trace: TraceStep[], raw: unknown, ip: IPAddress | null, trusted: boolean): void {
+    const s: { -readonly [K in keyof TraceStep]: TraceStep[K] } = {
+      source: 'peer',
+      value: typeof raw === 'string' ? raw : '',
+      verdict: trusted ? 'trusted' : ip === null ? 'invalid' : 'untrusted',
+    };
+    const range = trusted ? cfg.trustedRange?.(ip, 0) : undefined;
+    if (range !== undefined) s.range = range;
+    if (ip === null) s.why = 'not-an-ip';
+    trace.push(s);
   }
 
   function step(trace: TraceStep[], verdict: Verdict, range?: string, why?: string): void {

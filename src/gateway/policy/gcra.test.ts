@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import fc from 'fast-check';
 import { ceilSeconds, gcraDecide, gcraParams } from './gcra.ts';
 import { MemoryStore } from './memory-store.ts';
 
@@ -148,4 +149,49 @@ test('keys are independent', () => {
   assert.ok(store.take('a', params).allowed);
   assert.ok(!store.take('a', params).allowed);
   assert.ok(store.take('b', params).allowed);
+});
+
+const RUNS = Number(process.env.SOURCEIP_FUZZ_RUNS ?? 200);
+
+test('property: in any time span [a, b] at most burst + (b − a) / interval requests pass', () => {
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 1, max: 50 }), // requests per second
+      fc.integer({ min: 1, max: 10 }), // burst
+      fc.array(fc.integer({ min: 0, max: 400_000 }), { minLength: 1, maxLength: 200 }), // gaps, µs
+      (rate, burst, gaps) => {
+        let now = 0;
+        const store = new MemoryStore({ maxKeys: 10, clock: () => now });
+        const params = gcraParams(rate, 1000, burst);
+        const admittedAt: number[] = [];
+        for (const gap of gaps) {
+          now += gap;
+          if (store.take('k', params).allowed) admittedAt.push(now);
+        }
+        for (let i = 0; i < admittedAt.length; i++) {
+          for (let j = i; j < admittedAt.length; j++) {
+            const span = admittedAt[j]! - admittedAt[i]!;
+            const count = j - i + 1;
+            if (count > burst + Math.floor(span / params.intervalUs)) return false;
+          }
+        }
+        return true;
+      },
+    ),
+    { numRuns: RUNS },
+  );
+});
+
+test('property: a request spaced one interval after the previous admission is always admitted', () => {
+  fc.assert(
+    fc.property(fc.integer({ min: 1, max: 1000 }), fc.integer({ min: 1, max: 20 }), (rate, burst) => {
+      let now = 0;
+      const store = new MemoryStore({ maxKeys: 10, clock: () => now });
+      const params = gcraParams(rate, 1000, burst);
+      for (let i = 0; i < burst * 3; i++) store.take('k', params); // exhaust
+      now += params.intervalUs;
+      return store.take('k', params).allowed;
+    }),
+    { numRuns: RUNS },
+  );
 });

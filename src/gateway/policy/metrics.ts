@@ -86,11 +86,22 @@ export function policyMetrics(registry: Registry): PolicyMetrics {
     }
     return c;
   };
+  // listener → route → policy → decision → child: per request a few lookups, no string building.
+  const decisionChildren = new Map<string, Map<string, Map<string, Map<string, Child>>>>();
+  const level = <V>(map: Map<string, V>, key: string, make: () => V): V => {
+    let value = map.get(key);
+    if (value === undefined) {
+      value = make();
+      map.set(key, value);
+    }
+    return value;
+  };
   const metrics: PolicyMetrics = {
     decision(listener, route, policy, decision) {
-      child(`d\u0000${listener}\u0000${route}\u0000${policy}\u0000${decision}`, () =>
-        decisions.labels(listener, route, policy, decision),
-      ).inc();
+      const byRoute = level(decisionChildren, listener, () => new Map());
+      const byPolicy = level(byRoute, route, () => new Map());
+      const byDecision = level(byPolicy, policy, () => new Map<string, Child>());
+      level(byDecision, decision, () => decisions.labels(listener, route, policy, decision)).inc();
     },
     storeError(store, reason) {
       child(`e\u0000${store}\u0000${reason}`, () => storeErrors.labels(store, reason)).inc();

@@ -52,6 +52,8 @@ test('policies through the gateway', { timeout: 60_000 }, async (t) => {
         { name: 'default', pathPrefix: '/', upstream: 'app' },
       ],
       admin: { host: '127.0.0.1', port: 0 },
+      // Only the in-memory store's cap is used here (no route uses the Redis store).
+      redis: { url: 'redis://127.0.0.1:9', maxMemoryKeys: 50 },
     },
     env: {},
     handleSignals: false,
@@ -102,6 +104,20 @@ test('policies through the gateway', { timeout: 60_000 }, async (t) => {
     assert.equal(statuses.filter((s) => s === 200).length, 3, statuses.join(','));
     const other = await get(port('behind'), '/v6', { headers: { 'x-forwarded-for': '2001:db8:1:3::1' } });
     assert.equal(other.status, 200);
+  });
+
+  await t.test('a flood of distinct /64s keeps the in-memory store under its cap', async () => {
+    for (let i = 0; i < 300; i++) {
+      const r = await get(port('behind'), '/v6', {
+        headers: { 'x-forwarded-for': `2001:db8:${(i + 16).toString(16)}:${i.toString(16)}::1` },
+      });
+      assert.equal(r.status, 200);
+    }
+    const metrics = (await get(admin, '/metrics')).body;
+    const keys = Number(/^sourceip_rate_limit_memory_keys (\d+)/m.exec(metrics)?.[1]);
+    const evictions = Number(/^sourceip_rate_limit_evictions_total (\d+)/m.exec(metrics)?.[1]);
+    assert.ok(keys > 0 && keys <= 50, `keys ${keys}`);
+    assert.ok(evictions >= 250, `evictions ${evictions}`);
   });
 
   await t.test('deny list on the resolved client; dry-run only logs and counts', async () => {

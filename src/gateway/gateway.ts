@@ -118,8 +118,31 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
       ? checkConfigObject(options.configObject as Record<string, unknown>, '<demo>', env)
       : checkConfigFile(options.configFile ?? null, env);
 
+  // Signals that arrive while starting are held and acted on once the gateway is up
+  // (SIGHUP's default action would otherwise kill the process).
+  const early = { hangup: false, terminate: null as NodeJS.Signals | null };
+  const earlyHangup = (): void => {
+    early.hangup = true;
+  };
+  const earlyTerminate = (signal: NodeJS.Signals): void => {
+    early.terminate = signal;
+  };
+  const removeEarly = (): void => {
+    process.off('SIGHUP', earlyHangup);
+    process.off('SIGTERM', earlyTerminate);
+    process.off('SIGINT', earlyTerminate);
+  };
+  if (options.handleSignals !== false) {
+    process.on('SIGHUP', earlyHangup);
+    process.on('SIGTERM', earlyTerminate);
+    process.on('SIGINT', earlyTerminate);
+  }
+
   const first = read();
-  if (first.config === null) throw first.errors[0]!;
+  if (first.config === null) {
+    removeEarly();
+    throw first.errors[0]!;
+  }
   let config = first.config;
 
   const {
@@ -135,7 +158,14 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
 
   const policyContext: PolicyContext = { registry: metrics.registry, logger };
   let policies = options.policies?.(config, policyContext);
-  let runtime = compileOrExplain(config, first, policies);
+  let runtime: GatewayRuntime;
+  try {
+    runtime = compileOrExplain(config, first, policies);
+  } catch (error) {
+    removeEarly();
+    await policies?.close();
+    throw error;
+  }
   for (const warning of runtime.warnings) logger.warn({ source: first.source }, `config warning: ${warning}`);
   metrics.reload('success', runtime.generation);
 
@@ -226,6 +256,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     }
     await bindAdmin(config.admin);
   } catch (error) {
+    removeEarly();
     for (const { handle } of active.values()) {
       handle.server.close();
       handle.destroyAll();
@@ -456,10 +487,13 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     process.off('SIGTERM', onTerminate);
     process.off('SIGINT', onTerminate);
   };
+  removeEarly();
   if (options.handleSignals !== false) {
     process.on('SIGHUP', onHangup);
     process.on('SIGTERM', onTerminate);
     process.on('SIGINT', onTerminate);
+    if (early.terminate) onTerminate(early.terminate);
+    else if (early.hangup) onHangup();
   }
 
   return {

@@ -272,6 +272,18 @@ describe('bodies and response framing', () => {
     assert.equal(big.body.length, 3 * 1024 * 1024);
   });
 
+  test('a client that half-closes after pipelining two requests gets both answers, then the close', async () => {
+    const res = await rawExchange(gw.port, 'GET /a HTTP/1.1\r\nHost: a\r\n\r\nGET /b HTTP/1.1\r\nHost: a\r\n\r\n', {
+      end: true,
+      quietMs: 2000,
+    });
+    assert.equal(res.closed, true);
+    assert.deepEqual(
+      parseResponses(res.text).map((r) => r.status),
+      [200, 200],
+    );
+  });
+
   test('HTTP/1.0 client: chunked upstream body is de-chunked, connection closed after', async () => {
     const res = await rawExchange(gw.port, 'GET /chunked HTTP/1.0\r\n\r\n');
     assert.equal(res.closed, true);

@@ -219,7 +219,15 @@ export async function startEcho(
 export function rawExchange(
   port: number,
   payload: string | Buffer | readonly (string | Buffer)[],
-  options: { quietMs?: number; maxMs?: number; gapMs?: number; host?: string; until?: (text: string) => boolean } = {},
+  options: {
+    quietMs?: number;
+    maxMs?: number;
+    gapMs?: number;
+    host?: string;
+    until?: (text: string) => boolean;
+    /** Half-close after sending (like `printf … | nc`). */
+    end?: boolean;
+  } = {},
 ): Promise<{ text: string; closed: boolean }> {
   const quietMs = options.quietMs ?? 300;
   const maxMs = options.maxMs ?? 5000;
@@ -256,6 +264,7 @@ export function rawExchange(
         socket.write(p as string | Buffer);
         if (options.gapMs) await new Promise((r) => setTimeout(r, options.gapMs));
       }
+      if (options.end) socket.end();
       arm();
     });
   });

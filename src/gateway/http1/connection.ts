@@ -19,7 +19,7 @@ import { hostWithoutPort } from '../router.ts';
 import type { CompiledRuntime, ListenerRuntime, RouteRuntime } from '../runtime.ts';
 import { buildUpstreamHead, isForwardingKind } from '../upstream/forwarding.ts';
 import type { UpstreamConn, UpstreamOwner } from '../upstream/pool.ts';
-import { latin1 } from './bytes.ts';
+import { latin1, writeLatin1 } from './bytes.ts';
 import { ChunkedDecoder } from './chunked.ts';
 import {
   H_CONNECTION,
@@ -67,6 +67,8 @@ const CLOSE_GRACE_MS = 2000;
 const MAX_CHAIN = 16;
 const MAX_CHAIN_ENTRY = 64;
 const MAX_PATH_LOG = 256;
+/** Responses up to this size that arrived whole are written with their head in one buffer. */
+const SMALL_BODY = 16384;
 
 /** Shared by the connections of one listener. */
 export interface ListenerState {
@@ -276,7 +278,10 @@ export class ClientConnection implements UpstreamOwner {
       for (;;) {
         const state = this.#state;
         if (state === S_HEAD) {
-          if (this.#pos >= this.#buf.length) return;
+          if (this.#pos >= this.#buf.length) {
+            if (this.#clientEnded) this.#endClient();
+            return;
+          }
           if (!this.#headActive) {
             this.#head.reset(this.#pos);
             this.#headActive = true;
@@ -284,7 +289,10 @@ export class ClientConnection implements UpstreamOwner {
             if (this.#deadlineKind !== D_HEADER) this.#setDeadline(D_HEADER, this.#rt.limits.headerTimeoutMs);
           }
           const r = this.#head.parse(this.#buf, this.#buf.length);
-          if (r === NEED_MORE) return;
+          if (r === NEED_MORE) {
+            if (this.#clientEnded) this.#endClient(); // the rest of this head will never come
+            return;
+          }
           if (r === FAILED) {
             this.#reject(this.#head.status, this.#head.error);
             return;
@@ -311,8 +319,9 @@ export class ClientConnection implements UpstreamOwner {
       this.#up?.socket.end();
       return;
     }
-    this.#keepAlive = false;
-    if (!this.#active) this.#endClient();
+    // Requests already received (e.g. `printf '…' | nc`) are still answered; then the connection closes.
+    if (!this.#active && (this.#state !== S_HEAD || this.#pos >= this.#buf.length)) this.#endClient();
+    else if (!this.#active) this.#process();
   }
 
   #onClientDrain(): void {
@@ -738,14 +747,13 @@ export class ClientConnection implements UpstreamOwner {
       const end = resp.headEnd;
       // Bytes after a body-less response: the upstream is out of sync, never reuse it.
       if (resp.body === BODY_NONE && end < buf.length) this.#up!.poolable = false;
-      this.#startResponse(buf);
       this.#upPos = buf.length;
-      if (this.#respState === R_BODY && end < buf.length) this.#forwardResponse(buf, end, buf.length);
+      this.#startResponse(buf, end); // last: it may finish this exchange and start the next one
       return;
     }
   }
 
-  #startResponse(buf: Buffer): void {
+  #startResponse(buf: Buffer, bodyStart: number): void {
     const resp = this.#resp;
     const head = this.#head;
     this.#upDeadline = 0;
@@ -754,8 +762,22 @@ export class ClientConnection implements UpstreamOwner {
       this.#keepAlive = false;
     }
     this.#decodeChunked = resp.body === BODY_CHUNKED && head.minor === 0;
-    this.socket.write(this.#clientHead(buf));
+    const text = this.#clientHead(buf);
     this.#responseStarted = true;
+    const length = resp.contentLength;
+    if (resp.body === BODY_LENGTH && length <= SMALL_BODY && bodyStart + length <= buf.length) {
+      // The whole (small) response is in hand: head and body leave in one buffer, one write.
+      const out = Buffer.allocUnsafe(text.length + length);
+      writeLatin1(out, text, 0);
+      buf.copy(out, text.length, bodyStart, bodyStart + length);
+      this.socket.write(out);
+      this.#bytesOut = length;
+      if (bodyStart + length < buf.length) this.#up!.poolable = false;
+      this.#respState = R_DONE;
+      this.#responseComplete();
+      return;
+    }
+    this.socket.write(Buffer.from(text, 'latin1'));
     if (resp.body === BODY_NONE) {
       this.#respState = R_DONE;
       this.#responseComplete();
@@ -768,10 +790,11 @@ export class ClientConnection implements UpstreamOwner {
       dec.reset();
       this.#respDec = dec;
     }
+    if (bodyStart < buf.length) this.#forwardResponse(buf, bodyStart, buf.length);
   }
 
   /** Response head for the client: hop-by-hop headers removed (RFC 9110 §7.6.1), our Connection added. */
-  #clientHead(buf: Buffer): Buffer {
+  #clientHead(buf: Buffer): string {
     const resp = this.#resp;
     const n = resp.headerCount;
     const offs = resp.offs;
@@ -816,7 +839,7 @@ export class ClientConnection implements UpstreamOwner {
     if (!this.#keepAlive) out += 'connection: close\r\n';
     const extra = this.#policyHeaders;
     if (extra !== null) for (const [name, value] of extra) out += `${name}: ${value}\r\n`;
-    return Buffer.from(`${out}\r\n`, 'latin1');
+    return `${out}\r\n`;
   }
 
   #forwardResponse(buf: Buffer, start: number, end: number): void {
@@ -991,7 +1014,7 @@ export class ClientConnection implements UpstreamOwner {
   }
 
   #nextRequest(): void {
-    if (!this.#keepAlive || this.#clientEnded) {
+    if (!this.#keepAlive || (this.#clientEnded && this.#pos >= this.#buf.length)) {
       this.#endClient();
       return;
     }

@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { connect as tlsConnect } from 'node:tls';
+import { decodeProxyHeader } from '../../src/core/proxy-protocol/decode.ts';
 import { encodeProxyHeader } from '../../src/core/proxy-protocol/encode.ts';
 import { compileRuntime } from '../../src/gateway/engine.ts';
 import type { PolicyEngine } from '../../src/gateway/policy/types.ts';
@@ -503,6 +504,57 @@ describe('TLS listener', () => {
     const status = await httpsGet(gw.ports[1]!, () => tlsConnect({ socket: raw, rejectUnauthorized: false }));
     assert.equal(status, 200);
     assert.equal(echo.received.at(-1)!.h['x-real-ip'], '203.0.113.5');
+  });
+});
+
+describe('PROXY protocol to the upstream, IPv6 listener', () => {
+  test('v2 header on each upstream connection carries the real peer; such connections are not pooled', async () => {
+    const seen: string[] = [];
+    const upstream = net.createServer((socket) => {
+      let buf = Buffer.alloc(0);
+      socket.on('data', (c: Buffer) => {
+        buf = Buffer.concat([buf, c]);
+        const r = decodeProxyHeader(buf);
+        if (r.status !== 'ok' || !buf.includes('\r\n\r\n')) return;
+        seen.push(`${r.header.version} ${r.header.source}:${r.header.sourcePort}`);
+        const body = `from ${r.header.source}`;
+        socket.end(`HTTP/1.1 200 OK\r\ncontent-length: ${body.length}\r\n\r\n${body}`);
+      });
+      socket.on('error', () => {});
+    });
+    await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+    const port = (upstream.address() as net.AddressInfo).port;
+    const gw = await startGateway(
+      gatewayConfig({ upstream: `127.0.0.1:${port}`, forwarding: { proxyProtocol: 'v2' } }),
+    );
+    const first = await get(gw.port, '/');
+    const second = await get(gw.port, '/');
+    assert.equal(first.body.toString(), 'from 127.0.0.1');
+    assert.equal(second.status, 200);
+    assert.equal(seen.length, 2);
+    assert.match(seen[0]!, /^2 127\.0\.0\.1:\d+$/);
+    await gw.close();
+    await new Promise<void>((resolve) => upstream.close(() => resolve()));
+  });
+
+  test('IPv6 client on an IPv6 listener: XFF plain, Forwarded bracketed and quoted', async () => {
+    const echo = await startEcho();
+    const gw = await startGateway(
+      gatewayConfig({ upstream: `127.0.0.1:${echo.port}`, forwarding: { forwarded: true } }),
+      undefined,
+      '::1',
+    );
+    const res = await rawExchange(gw.port, 'GET / HTTP/1.1\r\nHost: a\r\n\r\n', {
+      host: '::1',
+      until: (t) => parseResponses(t).length > 0,
+    });
+    assert.equal(parseResponses(res.text)[0]?.status, 200);
+    const got = echo.received.at(-1)!.h;
+    assert.equal(got['x-forwarded-for'], '::1');
+    assert.equal(got['x-real-ip'], '::1');
+    assert.equal(got.forwarded, 'for="[::1]";host=a;proto=http');
+    await gw.close();
+    await echo.close();
   });
 });
 

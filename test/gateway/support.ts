@@ -123,12 +123,13 @@ export interface RunningGateway {
 export async function startGateway(
   config: GatewayConfig,
   observer: GatewayObserver = noopObserver,
+  host = '127.0.0.1',
 ): Promise<RunningGateway> {
   const state = { runtime: compileRuntime(config) as GatewayRuntime };
   const handles = config.listeners.map((l) => createListener(l, () => state.runtime, observer));
   const ports: number[] = [];
   for (const h of handles) {
-    await new Promise<void>((resolve) => h.server.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => h.server.listen(0, host, resolve));
     ports.push((h.server.address() as net.AddressInfo).port);
   }
   return {

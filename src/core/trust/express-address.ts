@@ -300,8 +300,6 @@ export interface CompiledExpressTrust {
   readonly kind: 'all' | 'hops' | 'subnets';
   readonly trust: ExpressTrust;
   readonly subnets: readonly ExpressSubnet[];
-  /** Which subnet trusted `addr` (traces only). */
-  readonly matchOf: (addr: string | undefined) => ExpressSubnet | undefined;
   readonly trustsEverything: boolean;
 }
 
@@ -358,11 +356,10 @@ function prefixEqual(family: 4 | 6, a: readonly number[], s: IPAddress, range: n
  * @example compileExpressTrust('loopback, 10.0.0.0/8').trust('::ffff:127.0.0.1', 0) // true
  */
 export function compileExpressTrust(setting: ExpressTrustSetting): CompiledExpressTrust {
-  if (setting === true)
-    return { kind: 'all', trust: () => true, subnets: [], matchOf: () => undefined, trustsEverything: true };
+  if (setting === true) return { kind: 'all', trust: () => true, subnets: [], trustsEverything: true };
   if (typeof setting === 'number') {
     const n = setting;
-    return { kind: 'hops', trust: (_a, i) => i < n, subnets: [], matchOf: () => undefined, trustsEverything: false };
+    return { kind: 'hops', trust: (_a, i) => i < n, subnets: [], trustsEverything: false };
   }
   let list: readonly string[];
   if (typeof setting === 'string') list = setting.split(',').map((v) => v.trim());
@@ -376,13 +373,11 @@ export function compileExpressTrust(setting: ExpressTrustSetting): CompiledExpre
     if (named) for (const cidr of named) subnets.push(expressParseSubnet(cidr, item));
     else subnets.push(expressParseSubnet(item));
   }
-  if (subnets.length === 0)
-    return { kind: 'subnets', trust: () => false, subnets, matchOf: () => undefined, trustsEverything: false };
+  if (subnets.length === 0) return { kind: 'subnets', trust: () => false, subnets, trustsEverything: false };
   return {
     kind: 'subnets',
     trust: (addr) => matchSubnet(addr, subnets) !== undefined,
     subnets,
-    matchOf: (addr) => matchSubnet(addr, subnets),
     trustsEverything: false,
   };
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { createExpressResolver, forwardedEntries, nodeJoinedHeader } from './express.ts';
+import { createExpressResolver, ExpressCursor } from './express.ts';
 import { EXPRESS_VECTOR_CONFIGS, EXPRESS_VECTORS } from './express.vectors.ts';
 import { createResolver } from './resolver.ts';
 
@@ -26,7 +26,35 @@ test('express through createResolver: dispatch and the same answer', () => {
   assert.equal(resolver.resolve({ peer: v.peer, rawHeaders: v.headers.flat() }).client, v.want);
 });
 
-test('Node joins lines with ", " after trimming SP/HTAB; only X-Forwarded-For counts', () => {
+/** Model: Node's `req.headers['x-forwarded-for']` (lines trimmed of SP/HTAB, joined with ", "). */
+function nodeJoined(raw: readonly string[]): string | undefined {
+  let joined: string | undefined;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    if ((raw[i] as string).toLowerCase() !== 'x-forwarded-for') continue;
+    const v = (raw[i + 1] as string).replace(/^[ \t]+|[ \t]+$/g, '');
+    joined = joined === undefined ? v : `${joined}, ${v}`;
+  }
+  return joined;
+}
+
+/** Model: forwarded 0.2.0 — split at commas, trim spaces only, drop empty items, right to left. */
+function forwardedModel(header: string): string[] {
+  return header
+    .split(',')
+    .map((e) => e.replace(/^ +| +$/g, ''))
+    .filter((e) => e !== '')
+    .reverse();
+}
+
+function cursorEntries(raw: readonly string[]): string[] {
+  const cursor = new ExpressCursor(true);
+  const out: string[] = [];
+  if (cursor.reset(raw) === 0) return out;
+  while (cursor.next()) out.push(cursor.text());
+  return out;
+}
+
+test('ExpressCursor yields what proxy-addr sees: Node-joined lines cut by forwarded', () => {
   const raw = [
     'X-Forwarded-For',
     ' \t1.1.1.1\t',
@@ -35,15 +63,21 @@ test('Node joins lines with ", " after trimming SP/HTAB; only X-Forwarded-For co
     'x-forwarded-for',
     '',
     'X-FORWARDED-FOR',
-    '2.2.2.2',
+    'a b ,, c,\tx , ',
   ];
-  assert.equal(nodeJoinedHeader(raw, 'x-forwarded-for'), '1.1.1.1, , 2.2.2.2');
-  assert.equal(nodeJoinedHeader(['X_Forwarded_For', '1.1.1.1'], 'x-forwarded-for'), undefined);
-});
-
-test('forwarded 0.2.0 parsing: right to left, spaces trimmed, TAB kept, empty skipped', () => {
-  assert.deepEqual(forwardedEntries('a, b ,, c d,\tx , '), ['\tx', 'c d', 'b', 'a']);
-  assert.deepEqual(forwardedEntries(''), []);
+  assert.deepEqual(cursorEntries(raw), ['\tx', 'c', 'a b', '1.1.1.1']);
+  assert.deepEqual(cursorEntries(['X_Forwarded_For', '1.1.1.1']), []);
+  const runs = Number(process.env.SOURCEIP_FUZZ_RUNS ?? 300);
+  const line = fc.stringMatching(/^[ \t,ab1.:]{0,12}$/);
+  const name = fc.constantFrom('X-Forwarded-For', 'x-forwarded-for', 'X-Real-IP', 'X_Forwarded_For');
+  fc.assert(
+    fc.property(fc.array(fc.tuple(name, line), { maxLength: 5 }), (lines) => {
+      const raw = lines.flat();
+      const joined = nodeJoined(raw);
+      assert.deepEqual(cursorEntries(raw), joined === undefined ? [] : forwardedModel(joined));
+    }),
+    { numRuns: runs },
+  );
 });
 
 test('express reasons and the undefined socket (Unix) → null', () => {

@@ -20,6 +20,7 @@
  * that is not an IP is still `req.ip` when it is the answer.
  */
 
+import { formatIP, unmapIPv4 } from '../ip/address.ts';
 import type { IPAddress } from '../ip/types.ts';
 import {
   type CompiledExpressTrust,
@@ -51,92 +52,6 @@ export function expressTrustSetting(options: ResolverOptions): ExpressTrustSetti
   const trusted = options.trusted;
   if (trusted !== undefined) return trusted.length === 1 && typeof trusted[0] === 'string' ? trusted[0] : trusted;
   return false;
-}
-
-/** Node's `req.headers['x-forwarded-for']` from raw lines, or undefined when there is none. */
-export function nodeJoinedHeader(rawHeaders: readonly string[], lower: string): string | undefined {
-  let joined: string | undefined;
-  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
-    const name = rawHeaders[i];
-    const value = rawHeaders[i + 1];
-    if (typeof name !== 'string' || typeof value !== 'string' || name.length !== lower.length) continue;
-    let same = true;
-    for (let k = 0; k < lower.length && same; k++) {
-      let c = name.charCodeAt(k);
-      if (c >= 65 && c <= 90) c += 32;
-      same = c === lower.charCodeAt(k);
-    }
-    if (!same) continue;
-    // llhttp drops leading and trailing SP/HTAB of a field value.
-    let s = 0;
-    let e = value.length;
-    while (s < e && (value.charCodeAt(s) === 0x20 || value.charCodeAt(s) === 0x09)) s++;
-    while (e > s && (value.charCodeAt(e - 1) === 0x20 || value.charCodeAt(e - 1) === 0x09)) e--;
-    const v = s === 0 && e === value.length ? value : value.slice(s, e);
-    joined = joined === undefined ? v : `${joined}, ${v}`;
-  }
-  return joined;
-}
-
-/** forwarded 0.2.0 `parse`: entries right→left, 0x20 trimmed, empty entries skipped. */
-export function forwardedEntries(header: string): string[] {
-  const list: string[] = [];
-  let end = header.length;
-  let start = header.length;
-  for (let i = header.length - 1; i >= 0; i--) {
-    const c = header.charCodeAt(i);
-    if (c === 0x20) {
-      if (start === end) start = end = i;
-    } else if (c === 0x2c) {
-      if (start !== end) list.push(header.substring(start, end));
-      start = end = i;
-    } else {
-      start = i;
-    }
-  }
-  if (start !== end) list.push(header.substring(start, end));
-  return list;
-}
-
-function canonical(ip: { family: 4 | 6; w0: number; w1: number; w2: number; w3: number }): string {
-  const v4 = (n: number): string => `${n >>> 24}.${(n >>> 16) & 0xff}.${(n >>> 8) & 0xff}.${n & 0xff}`;
-  if (ip.family === 4 || (ip.w0 === 0 && ip.w1 === 0 && ip.w2 === 0xffff)) return v4(ip.w3);
-  const g = [
-    ip.w0 >>> 16,
-    ip.w0 & 0xffff,
-    ip.w1 >>> 16,
-    ip.w1 & 0xffff,
-    ip.w2 >>> 16,
-    ip.w2 & 0xffff,
-    ip.w3 >>> 16,
-    ip.w3 & 0xffff,
-  ];
-  let best = -1;
-  let bestLen = 1;
-  for (let i = 0; i < 8; ) {
-    if (g[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && g[j] === 0) j++;
-    if (j - i > bestLen) {
-      best = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  let out = '';
-  for (let i = 0; i < 8; i++) {
-    if (i === best) {
-      out += '::';
-      i += bestLen - 1;
-      continue;
-    }
-    if (out !== '' && !out.endsWith(':')) out += ':';
-    out += (g[i] as number).toString(16);
-  }
-  return out;
 }
 
 /** Stands in for a non-IP entry in `true` / hop-count modes, where no hook reads the address. */
@@ -293,7 +208,7 @@ export function createExpressWalk(compiled: CompiledExpressTrust, hopsSetting?: 
   return createWalk(
     {
       parsePeer: (raw) => ipaddrParse(raw),
-      canonical,
+      canonical: (ip) => formatIP(unmapIPv4(ip)),
       isTrusted:
         kind === 'all'
           ? () => true

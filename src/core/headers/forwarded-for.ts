@@ -15,7 +15,7 @@
  *   than {@link MAX_ENTRY_LENGTH} is invalid without being parsed; the entry count is capped by
  *   the walk (scanning is lazy, from the right, so only visited entries cost anything).
  */
-import { ipv4FromNumber, parseEndpoint, parseIP, parseIPv4Number } from '../ip/address.ts';
+import { ipv4FromNumber, parseEndpoint, parseIP } from '../ip/address.ts';
 import type { IPAddress } from '../ip/types.ts';
 import { isHeaderName } from './header-lines.ts';
 
@@ -184,6 +184,8 @@ export class ListHeaderCursor {
   /** After ENTRY_OK: the address text as received is exactly its RFC 5952 form (see address()). */
   canonical = false;
   #ip: IPAddress | null = null;
+  /** The entry's dotted-quad value read by next(), or -1. */
+  #quad = -1;
   #raw: readonly string[] = [];
   /** Index in rawHeaders of the current line's value. */
   #valueAt = -1;
@@ -262,25 +264,65 @@ export class ListHeaderCursor {
       endPos = this.#value.length;
     }
     const value = this.#value;
-    let comma = endPos - 1;
+    let i = endPos - 1;
+    while (i >= 0) {
+      const c = value.charCodeAt(i);
+      if (c !== SPACE && c !== TAB) break;
+      i--;
+    }
+    const end = i + 1;
+    // While looking for the comma, read a canonical dotted quad backwards (the usual entry costs
+    // one pass). Same rules as parseIPv4Number: four parts of 1–3 digits, each ≤ 255, no leading
+    // zero; a property test pins the two together.
+    let quad = 0;
+    let part = 0;
+    let mul = 1;
+    let digits = 0;
+    let dots = 0;
+    let top = 0;
+    let isQuad = true;
+    for (; i >= 0; i--) {
+      const c = value.charCodeAt(i);
+      if (c >= 0x30 && c <= 0x39) {
+        if (digits === 3) {
+          isQuad = false;
+          break;
+        }
+        part += (c - 0x30) * mul;
+        mul *= 10;
+        digits++;
+        top = c;
+      } else if (c === 0x2e) {
+        if (digits === 0 || (digits > 1 && top === 0x30) || part > 255 || dots === 3) {
+          isQuad = false;
+          break;
+        }
+        quad += part * (dots === 0 ? 1 : dots === 1 ? 0x100 : 0x10000);
+        dots++;
+        part = 0;
+        mul = 1;
+        digits = 0;
+      } else break;
+    }
+    if (isQuad) {
+      if (digits === 0 || (digits > 1 && top === 0x30) || part > 255 || dots !== 3) isQuad = false;
+      else quad += part * 0x1000000;
+    }
+    let comma = i;
     while (comma >= 0 && value.charCodeAt(comma) !== COMMA) comma--;
     let start = comma + 1;
-    let end = endPos;
     while (start < end) {
       const c = value.charCodeAt(start);
       if (c !== SPACE && c !== TAB) break;
       start++;
-    }
-    while (end > start) {
-      const c = value.charCodeAt(end - 1);
-      if (c !== SPACE && c !== TAB) break;
-      end--;
     }
     this.#start = start;
     this.#end = end;
     this.#comma = comma;
     this.#ip = null;
     this.v4 = -1;
+    // The quad is the entry only when nothing but spaces/TABs stands between it and the comma.
+    this.#quad = isQuad && start === i + 1 ? quad : -1;
     this.canonical = false;
     this.port = -1;
     return true;
@@ -292,8 +334,9 @@ export class ListHeaderCursor {
     if (start === end) return EMPTY;
     if (end - start > MAX_ENTRY_LENGTH) return TOO_LONG;
     const value = this.#value;
-    // Fast path: a plain dotted quad needs no Endpoint object (0 = 0.0.0.0 falls through to be refused).
-    const n = parseIPv4Number(value, start, end);
+    // Fast path: a plain dotted quad (read by next()) needs no parse and no object; 0.0.0.0
+    // falls through to be refused.
+    const n = this.#quad;
     if (n > 0) {
       this.v4 = n;
       this.canonical = true; // our IPv4 parser accepts only the canonical dotted quad

@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { parseForwarded } from '../headers/forwarded.ts';
-import { parseCanonicalIPv6 } from '../headers/forwarded-for.ts';
-import { formatIP, parseIP } from '../ip/address.ts';
+import { ListHeaderCursor, parseCanonicalIPv6 } from '../headers/forwarded-for.ts';
+import { formatIP, parseIP, parseIPv4Number } from '../ip/address.ts';
 import type { IPAddress } from '../ip/types.ts';
 import { REASONS } from './reasons.ts';
 import { createResolver } from './resolver.ts';
@@ -295,6 +295,38 @@ test('parseCanonicalIPv6 on near-canonical spellings: accepts iff the text is fo
       const canonical = slow !== null && slow.zone === '' && !mapped && text !== '::' && formatIP(slow) === text;
       assert.equal(fast !== null, canonical, text);
       if (fast !== null) assert.deepEqual(fast, slow);
+    }),
+    params,
+  );
+});
+
+test('the cursor reads an IPv4 entry exactly as parseIPv4Number does', () => {
+  const entry = fc.oneof(
+    fc.stringMatching(/^[0-9.]{0,17}$/),
+    fc.tuple(byte, byte, byte, byte).map((p) => p.join('.')),
+    fc
+      .tuple(byte, byte, byte, byte, fc.nat(3))
+      .map(([a, b, c, d, k]) => [a, b, c, d].map((x, i) => (i === k ? `0${x}` : x)).join('.')),
+  );
+  const ows = fc.constantFrom('', ' ', '\t', ' \t ');
+  fc.assert(
+    fc.property(fc.array(fc.tuple(ows, entry, ows), { minLength: 1, maxLength: 5 }), (parts) => {
+      const line = parts.map(([a, e, b]) => `${a}${e}${b}`).join(',');
+      const cursor = new ListHeaderCursor('X-Forwarded-For');
+      cursor.reset(['X-Forwarded-For', line]);
+      let k = parts.length - 1;
+      while (cursor.next()) {
+        const text = parts[k--]![1];
+        const status = cursor.parse();
+        const n = parseIPv4Number(text);
+        if (n > 0) {
+          assert.equal(status, 0, text);
+          assert.equal(cursor.v4, n, text);
+        } else {
+          assert.equal(cursor.v4, -1, text);
+        }
+      }
+      assert.equal(k, -1);
     }),
     params,
   );

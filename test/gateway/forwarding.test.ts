@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { forwardedElement } from '../../src/gateway/upstream/forwarding.ts';
+import { startWhoami } from '../../src/whoami/server.ts';
 import { requireProgram } from '../support/programs.ts';
 import { type ExternalProgram, freePort, startHaproxy, startNginx } from './external.ts';
 import {
@@ -348,4 +349,22 @@ describe('real nginx and HAProxy as upstreams see the headers the gateway writes
     const answer = await request(gwHaproxy!.port, SPOOF, { localAddress: '127.0.0.2' });
     assert.equal(answer.body, 'xff=127.0.0.2|lines=1|xri=127.0.0.2|cf=');
   });
+});
+
+test('whoami behind the gateway (whoami trusts only the gateway): the real client, the spoof ignored', async () => {
+  const whoami = await startWhoami({ port: 0, trusted: ['127.0.0.1'] });
+  const gw = await startGateway(gatewayConfig({ upstream: `127.0.0.1:${whoami.port}` }));
+  try {
+    const answer = await request(gw.port, [['X-Forwarded-For', '198.51.100.66']], {
+      localAddress: '127.0.0.2',
+      path: '/?format=json',
+    });
+    const report = JSON.parse(answer.body) as { client: { ip: string; reason: string }; peer: { ip: string } };
+    assert.equal(report.peer.ip, '127.0.0.1');
+    assert.equal(report.client.ip, '127.0.0.2');
+    assert.equal(report.client.reason, 'rightmost-untrusted');
+  } finally {
+    await gw.close();
+    await whoami.close();
+  }
 });

@@ -10,6 +10,7 @@
  */
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import { Writable } from 'node:stream';
 import test from 'node:test';
 import { parse } from 'yaml';
@@ -182,6 +183,95 @@ for (const scenario of scenarios) {
         // Deliberate difference: ingress-nginx passes an untrusted peer's chain on; sourceip starts over.
         assert.equal(viaGateway.xff, vector.from, `X-Forwarded-For from an untrusted peer for ${label}`);
       }
+    }
+    t.diagnostic(`clients nginx resolved: ${results.join(' ')}`);
+  });
+}
+
+/** One request over a raw socket that starts with `proxyLine`; resolves with what the upstream saw. */
+function seenViaProxy(
+  port: number,
+  from: string,
+  proxyLine: string,
+  lines: Array<[string, string]>,
+): Promise<{ realIp: string; xff: string }> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ port, host: '127.0.0.1', localAddress: from });
+    let answer = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => {
+      answer += chunk;
+    });
+    socket.on('error', reject);
+    socket.setTimeout(5000, () => socket.destroy(new Error('timeout')));
+    socket.on('close', () => {
+      const head = answer.slice(0, answer.indexOf('\r\n\r\n'));
+      const header = (name: string) => new RegExp(`^${name}: (.*)$`, 'im').exec(head)?.[1] ?? '';
+      if (!/^HTTP\/1\.1 200 /.test(head) || header('x-upstream') !== 'app') {
+        reject(new Error(`port ${port}: ${JSON.stringify(head.slice(0, 60))}`));
+        return;
+      }
+      resolve({ realIp: header('x-seen-real-ip'), xff: header('x-seen-xff') });
+    });
+    const extra = lines.map(([name, value]) => `${name}: ${value}\r\n`).join('');
+    socket.write(`${proxyLine}GET / HTTP/1.1\r\nHost: x\r\n${extra}Connection: close\r\n\r\n`);
+  });
+}
+
+const proxyScenarios: Scenario[] = [
+  { name: 'use-proxy-protocol with the implicit 0.0.0.0/0', data: { 'use-proxy-protocol': 'true' } },
+  {
+    name: 'use-proxy-protocol + proxy-real-ip-cidr',
+    data: { 'use-proxy-protocol': 'true', 'proxy-real-ip-cidr': '127.0.0.1/32' },
+  },
+];
+const proxyVectors: Array<{ proxyLine: string; lines: Array<[string, string]> }> = [
+  { proxyLine: 'PROXY TCP4 198.51.100.7 127.0.0.1 5555 80\r\n', lines: [] },
+  { proxyLine: 'PROXY TCP4 198.51.100.7 127.0.0.1 5555 80\r\n', lines: [['X-Forwarded-For', '203.0.113.9']] },
+  { proxyLine: 'PROXY TCP6 2001:db8::7 ::1 5555 80\r\n', lines: [] },
+  { proxyLine: 'PROXY UNKNOWN\r\n', lines: [['X-Forwarded-For', '203.0.113.9']] },
+];
+
+for (const scenario of proxyScenarios) {
+  test(`import ingress-nginx ≡ nginx.tmpl on real nginx: ${scenario.name}`, { timeout: 60_000 }, async (t) => {
+    const nginxBin = requireProgram('nginx');
+    if (typeof nginxBin !== 'string') {
+      t.skip(nginxBin.skip);
+      return;
+    }
+    const upstream = await startUpstream('app');
+    const nginxPort = await freePort();
+    const cidrs = (scenario.data['proxy-real-ip-cidr'] ?? '0.0.0.0/0').split(',').map((c) => c.trim());
+    // nginx.tmpl with use-proxy-protocol only: `listen … proxy_protocol` and `real_ip_header proxy_protocol`.
+    const block = [
+      `${cidrs.map((c) => `set_real_ip_from ${c};`).join(' ')} real_ip_header proxy_protocol; real_ip_recursive on;`,
+      `server { listen 127.0.0.1:${nginxPort} proxy_protocol; location / {`,
+      '  proxy_set_header X-Real-IP $remote_addr;',
+      '  proxy_set_header X-Forwarded-For $remote_addr;',
+      `  proxy_pass http://127.0.0.1:${upstream.port}; } }`,
+    ].join('\n');
+    const nginx = await startNginx(nginxBin, block, [nginxPort]);
+    const translation = translateIngressNginx(scenario.data, { listen: { host: '127.0.0.1', port: 0 } });
+    const gateway = await startGateway({
+      configObject: parse(renderImported(translation, 'test', { upstreams: [`127.0.0.1:${upstream.port}`] })),
+      env: {},
+      handleSignals: false,
+      logDestination: new Writable({ write: (_c, _e, cb) => cb() }),
+    });
+    t.after(async () => {
+      await gateway.shutdown('test');
+      await nginx.stop();
+      await upstream.close();
+    });
+    const gatewayPort = gateway.listeners()[0]!.port;
+    const results: string[] = [];
+    for (const vector of proxyVectors) {
+      const label = JSON.stringify(vector);
+      const viaNginx = await seenViaProxy(nginxPort, '127.0.0.1', vector.proxyLine, vector.lines);
+      const viaGateway = await seenViaProxy(gatewayPort, '127.0.0.1', vector.proxyLine, vector.lines);
+      assert.equal(viaGateway.realIp, viaNginx.realIp, `X-Real-IP for ${label}`);
+      assert.equal(viaGateway.xff, viaNginx.xff, `X-Forwarded-For (replace) for ${label}`);
+      results.push(viaNginx.realIp);
     }
     t.diagnostic(`clients nginx resolved: ${results.join(' ')}`);
   });

@@ -228,6 +228,7 @@ export class ClientConnection implements UpstreamOwner {
         if (this.#headActive) this.#reject(408, 'header-timeout');
         else this.socket.destroy();
       } else if (kind === D_REQUEST) {
+        this.#ls.observer.badRequest(this.#ls.name, 'request-timeout');
         this.#destroyUpstream();
         if (this.#responseStarted) this.socket.destroy();
         else this.#respondLocal(408, 'bad-request', true);

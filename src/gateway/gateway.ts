@@ -13,7 +13,8 @@
  * closes first (new connections are refused for the instant in between). Every new socket is
  * bound before the runtime switches, so a port that cannot be bound fails the whole reload.
  *
- * Drain (SIGTERM/SIGINT or `shutdown()`): readiness fails, every listener stops accepting,
+ * Drain (SIGTERM/SIGINT or `shutdown()`): readiness fails (and, with `shutdownDelayMs`, the
+ * listeners keep accepting that long so load balancers notice), then every listener stops accepting,
  * idle keep-alive connections close, in-flight requests finish (answered with
  * `Connection: close`) until none is left or `drainTimeoutMs` passes; then the rest are cut and
  * the process exits 0. A second signal cuts at once.
@@ -418,6 +419,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
   });
   let shutdownPromise: Promise<void> | null = null;
   let cutNow: (() => void) | null = null;
+  let cutRequested = false;
 
   const shutdown = (reason = 'shutdown'): Promise<void> => {
     if (shutdownPromise) {
@@ -426,6 +428,19 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     }
     shutdownPromise = (async () => {
       health.draining = true;
+      const delay = config.shutdownDelayMs ?? 0;
+      if (delay > 0) {
+        // Readiness fails now; keep serving while load balancers notice, then drain.
+        logger.info({ reason, shutdownDelayMs: delay }, 'not ready; draining after the shutdown delay');
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, delay);
+          cutNow = () => {
+            clearTimeout(timer);
+            cutRequested = true;
+            resolve();
+          };
+        });
+      }
       const started = Date.now();
       const deadline = started + config.drainTimeoutMs;
       const handles = [
@@ -438,7 +453,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
         handle.server.close();
         handle.drain();
       }
-      let cut = false;
+      let cut = cutRequested;
       await new Promise<void>((resolve) => {
         cutNow = () => {
           cut = true;

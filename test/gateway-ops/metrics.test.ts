@@ -175,3 +175,33 @@ test('readiness fails while draining and metrics say so', { timeout: 20_000 }, a
   await done;
   assert.equal((await get(admin, '/healthz')).ok, false, 'the admin listener closes at the end');
 });
+
+test('shutdownDelayMs: readiness fails at once, new requests are still served until the delay ends', {
+  timeout: 20_000,
+}, async (t) => {
+  const upstream = await startUpstream('A');
+  t.after(() => upstream.close());
+  const gateway = await startGateway({
+    configObject: {
+      listeners: [{ name: 'public', host: '127.0.0.1', port: 0 }],
+      upstreams: [{ name: 'app', targets: [`127.0.0.1:${upstream.port}`] }],
+      routes: [{ name: 'default', upstream: 'app' }],
+      admin: { host: '127.0.0.1', port: 0 },
+      shutdownDelayMs: 600,
+    },
+    env: {},
+    handleSignals: false,
+    logDestination: new Writable({ write: (_c, _e, cb) => cb() }),
+  });
+  const port = gateway.listeners()[0]!.port;
+  const admin = gateway.admin()!.port;
+  const began = performance.now();
+  const done = gateway.shutdown('test');
+  assert.equal((await get(admin, '/readyz')).status, 503);
+  const during = await get(port, '/');
+  assert.ok(performance.now() - began < 600, 'checked inside the delay');
+  assert.equal(during.status, 200, 'still accepting during the shutdown delay');
+  await done;
+  assert.ok(performance.now() - began >= 600);
+  assert.equal((await get(port, '/')).ok, false, 'refused after the drain');
+});

@@ -362,6 +362,7 @@ function assemble(
     limits: file.limits,
     log: file.log,
     drainTimeoutMs: file.drainTimeoutMs,
+    ...(file.shutdownDelayMs > 0 ? { shutdownDelayMs: file.shutdownDelayMs } : {}),
     ...(file.redis ? { redis: file.redis } : {}),
   };
 }

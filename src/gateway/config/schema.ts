@@ -271,6 +271,7 @@ export const fileSchema = z.strictObject({
     })
     .prefault({}),
   drainTimeoutMs: duration.default(30_000),
+  shutdownDelayMs: duration.default(0),
   redis: redisSchema.optional(),
   compat: compatSchema.optional(),
 });

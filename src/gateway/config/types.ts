@@ -144,5 +144,10 @@ export interface GatewayConfig {
   readonly limits: HttpLimitsConfig;
   readonly log: { readonly level: string; readonly access: boolean };
   readonly drainTimeoutMs: number;
+  /**
+   * After SIGTERM, keep accepting for this long while `/readyz` already fails, so load balancers and
+   * Kubernetes endpoints stop sending before the listeners close (default 0). Then the drain starts.
+   */
+  readonly shutdownDelayMs?: number;
   readonly redis?: RedisConfig;
 }

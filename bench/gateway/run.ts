@@ -42,6 +42,24 @@ interface Sample {
   p50: number;
   p99: number;
   errors: number;
+  requests: number;
+  /** CPU time of the peer's processes per request, µs (from /proc/PID/stat; robust to machine load). */
+  cpuUs: number;
+}
+
+/** utime + stime of `pids`, in clock ticks (USER_HZ = 100 on Linux). */
+function cpuTicks(pids: readonly number[]): number {
+  let ticks = 0;
+  for (const pid of pids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // process gone
+    }
+  }
+  return ticks;
 }
 
 function program(name: string): string {
@@ -130,6 +148,15 @@ function toMs(value: string, unit: string): number {
   return unit === 'us' ? n / 1000 : unit === 's' ? n * 1000 : n;
 }
 
+function measure(bin: string, peer: Peer, seconds: number): Sample {
+  const pids = peer.pids();
+  const before = cpuTicks(pids);
+  const sample = wrk(bin, peer.port, seconds);
+  const ticks = cpuTicks(pids) - before;
+  sample.cpuUs = sample.requests > 0 ? (ticks * 10_000) / sample.requests : Number.NaN;
+  return sample;
+}
+
 function wrk(bin: string, port: number, seconds: number): Sample {
   const out = execFileSync(
     bin,
@@ -143,6 +170,8 @@ function wrk(bin: string, port: number, seconds: number): Sample {
   const sock = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
   const errors = non2xx + (sock ? Number(sock[1]) + Number(sock[2]) + Number(sock[3]) + Number(sock[4]) : 0);
   return {
+    requests: Number(/(\d+) requests in/.exec(out)?.[1] ?? 0),
+    cpuUs: Number.NaN,
     rps,
     p50: p50 ? toMs(p50[1]!, p50[2]!) : Number.NaN,
     p99: p99 ? toMs(p99[1]!, p99[2]!) : Number.NaN,
@@ -272,10 +301,10 @@ backend be
     const samples = new Map<string, Sample[]>(peers.map((p) => [p.name, []]));
     for (let round = 0; round < ROUNDS; round++) {
       for (const peer of peers) {
-        const s = wrk(wrkBin, peer.port, SECONDS);
+        const s = measure(wrkBin, peer, SECONDS);
         samples.get(peer.name)!.push(s);
         process.stderr.write(
-          `round ${round + 1}/${ROUNDS} ${peer.name}: ${s.rps.toFixed(0)} req/s p50 ${s.p50.toFixed(2)} ms p99 ${s.p99.toFixed(2)} ms\n`,
+          `round ${round + 1}/${ROUNDS} ${peer.name}: ${s.rps.toFixed(0)} req/s p50 ${s.p50.toFixed(2)} ms p99 ${s.p99.toFixed(2)} ms ${s.cpuUs.toFixed(1)} µs CPU/req\n`,
         );
       }
     }
@@ -287,6 +316,7 @@ backend be
         rps: median(list.map((s) => s.rps)),
         p50: median(list.map((s) => s.p50)),
         p99: median(list.map((s) => s.p99)),
+        cpuUs: median(list.map((s) => s.cpuUs)),
         errors: list.reduce((n, s) => n + s.errors, 0),
         rss: statusMb(peer.pids(), 'VmHWM'),
         anon: statusMb(peer.pids(), 'RssAnon'),
@@ -305,11 +335,11 @@ backend be
         '(it includes the program’s file-backed pages: ~35–47 MB of the node binary for every Node peer); anon = RssAnon ' +
         '(private memory) at the end of the run.',
       '',
-      '| proxy | req/s | p50 ms | p99 ms | peak RSS MB | anon MB | req/s ÷ nginx | p99 ÷ nginx | errors |',
-      '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+      '| proxy | req/s | p50 ms | p99 ms | CPU µs/req | peak RSS MB | anon MB | req/s ÷ nginx | p99 ÷ nginx | CPU ÷ nginx | errors |',
+      '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
       ...rows.map(
         (r) =>
-          `| ${r.name} | ${r.rps.toFixed(0)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.rss.toFixed(1)} | ${r.anon.toFixed(1)} | ${(r.rps / nginx.rps).toFixed(2)} | ${(r.p99 / nginx.p99).toFixed(2)} | ${r.errors} |`,
+          `| ${r.name} | ${r.rps.toFixed(0)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.cpuUs.toFixed(1)} | ${r.rss.toFixed(1)} | ${r.anon.toFixed(1)} | ${(r.rps / nginx.rps).toFixed(2)} | ${(r.p99 / nginx.p99).toFixed(2)} | ${(r.cpuUs / nginx.cpuUs).toFixed(2)} | ${r.errors} |`,
       ),
       '',
       `Goals (one process): req/s ≥ 0.6× nginx → ${(gateway.rps / nginx.rps).toFixed(2)}× ${gateway.rps >= 0.6 * nginx.rps ? '✓' : '✗'}; ` +

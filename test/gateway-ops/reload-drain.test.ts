@@ -13,6 +13,7 @@ import { Agent } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'node:test';
+import { freePort } from '../gateway/external.ts';
 import { get, type Outcome, spawnGateway, startUpstream, waitUntil } from './support.ts';
 
 const LOAD_MAX_REQUESTS = 4000;
@@ -228,6 +229,39 @@ test('reload adds, rebinds and removes listeners', { timeout: 30_000 }, async (t
   const second = await gateway.waitForLog((line) => line.msg === 'config reloaded' && line.generation === 3);
   assert.deepEqual(second.removed, ['internal']);
   assert.equal((await get(internalPort, '/')).ok, false, 'a removed listener stops accepting');
+  gateway.child.kill('SIGTERM');
+  assert.deepEqual(await gateway.exited, { code: 0, signal: null });
+});
+
+test('reload rebinds a changed listener on the same port', { timeout: 30_000 }, async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'sourceip-samesport-'));
+  const upstream = await startUpstream('A');
+  const fixed = await freePort();
+  const file = join(dir, 'sourceip.yaml');
+  const withTimeout = (timeout: string) =>
+    config(upstream.port).replace(
+      '    port: 0\n    trust: edge',
+      `    port: ${fixed}\n    trust: edge\n    proxyProtocol: { mode: off, timeoutMs: ${timeout} }`,
+    );
+  writeFileSync(file, withTimeout('1s'));
+  const gateway = await spawnGateway(file);
+  t.after(async () => {
+    gateway.kill();
+    await upstream.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  assert.equal((await get(fixed, '/')).body, 'A\n');
+  writeFileSync(file, withTimeout('2s'));
+  gateway.child.kill('SIGHUP');
+  const reloaded = await gateway.waitForLog((line) => line.msg === 'config reloaded');
+  assert.deepEqual(reloaded.rebound, ['public']);
+  assert.equal(gateway.port('public'), fixed);
+  assert.equal((await get(fixed, '/')).body, 'A\n', 'the new socket serves the same port');
+  assert.equal(
+    (await get(fixed, '/', { agent: keepAlive })).body,
+    'A\n',
+    'the connection accepted before keeps working',
+  );
   gateway.child.kill('SIGTERM');
   assert.deepEqual(await gateway.exited, { code: 0, signal: null });
 });

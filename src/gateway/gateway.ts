@@ -150,6 +150,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     logger,
     flush,
     drain: drainLog,
+    dropped: logDropped,
   } = createGatewayLogger(options.logLevel ?? config.log.level, options.logDestination ?? 1);
   const metrics = createMetrics(options.version ?? 'unknown');
   const settings: ObserverSettings = { accessLog: config.log.access };
@@ -187,7 +188,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
       inFlight += handle.inFlight();
       connections += handle.connections();
     }
-    return { inFlight, connections, draining: health.draining };
+    return { inFlight, connections, draining: health.draining, logDropped: logDropped() };
   });
 
   const bindListener = async (listener: ListenerConfig, index: number): Promise<ActiveListener> => {

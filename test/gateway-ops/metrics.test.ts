@@ -117,6 +117,7 @@ test('metrics, health and the access log after a known mix of requests', { timeo
   assert.equal(value('sourceip_config_reloads_total{result="failure"}'), 0);
   assert.equal(value('sourceip_in_flight_requests'), 0);
   assert.equal(value('sourceip_draining'), 0);
+  assert.equal(value('sourceip_log_dropped_lines_total'), 0);
   assert.match(text, /^sourceip_process_resident_memory_bytes /m);
   // Bounded cardinality: no label value is an address.
   assert.doesNotMatch(text, /="[^"]*\d+\.\d+\.\d+\.\d+[^"]*"/, 'no IPv4 in a label');

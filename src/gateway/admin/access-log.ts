@@ -16,6 +16,8 @@ export interface GatewayLogger {
   flush(): void;
   /** Resolves once buffered lines are written (shutdown). */
   drain(): Promise<void>;
+  /** Lines dropped because stdout did not keep up. */
+  dropped(): number;
 }
 
 /**
@@ -40,6 +42,7 @@ export function createGatewayLogger(level: string, destination: number | Destina
       batched?.flushSync();
     },
     drain: () => batched?.drain() ?? Promise.resolve(),
+    dropped: () => batched?.dropped() ?? 0,
   };
 }
 

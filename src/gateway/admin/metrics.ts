@@ -20,6 +20,14 @@ interface HistogramChild {
   observe(value: number): void;
 }
 
+export interface LoadSample {
+  readonly inFlight: number;
+  readonly connections: number;
+  readonly draining: boolean;
+  /** Access-log lines dropped so far because stdout did not keep up. */
+  readonly logDropped: number;
+}
+
 export interface GatewayMetrics {
   readonly registry: Registry;
   request(listener: string, route: string, status: number, durationMs: number): void;
@@ -30,7 +38,7 @@ export interface GatewayMetrics {
   badRequest(listener: string, kind: string): void;
   reload(result: 'success' | 'failure', generation?: number): void;
   /** Sampled on each scrape: requests in flight and open client connections. */
-  setLoadSampler(sample: () => { inFlight: number; connections: number; draining: boolean }): void;
+  setLoadSampler(sample: () => LoadSample): void;
 }
 
 /**
@@ -107,11 +115,7 @@ export function createMetrics(version: string, options: { defaultMetrics?: boole
   reloads.labels('success').inc(0);
   reloads.labels('failure').inc(0);
 
-  let sampler: () => { inFlight: number; connections: number; draining: boolean } = () => ({
-    inFlight: 0,
-    connections: 0,
-    draining: false,
-  });
+  let sampler: () => LoadSample = () => ({ inFlight: 0, connections: 0, draining: false, logDropped: 0 });
   new Gauge({
     name: 'sourceip_in_flight_requests',
     help: 'Requests being processed now',
@@ -126,6 +130,15 @@ export function createMetrics(version: string, options: { defaultMetrics?: boole
     registers: [registry],
     collect() {
       this.set(sampler().connections);
+    },
+  });
+  new Counter({
+    name: 'sourceip_log_dropped_lines_total',
+    help: 'Log lines dropped because stdout did not keep up (the buffer is bounded)',
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(sampler().logDropped);
     },
   });
   new Gauge({

@@ -224,6 +224,11 @@ const proxyScenarios: Scenario[] = [
     name: 'use-proxy-protocol + proxy-real-ip-cidr',
     data: { 'use-proxy-protocol': 'true', 'proxy-real-ip-cidr': '127.0.0.1/32' },
   },
+  {
+    seed: 'kong',
+    name: 'KONG_PROXY_LISTEN proxy_protocol + KONG_REAL_IP_HEADER proxy_protocol + KONG_TRUSTED_IPS',
+    data: { KONG_TRUSTED_IPS: '127.0.0.1', KONG_REAL_IP_HEADER: 'proxy_protocol' },
+  },
 ];
 const proxyVectors: Array<{ proxyLine: string; lines: Array<[string, string]> }> = [
   { proxyLine: 'PROXY TCP4 198.51.100.7 127.0.0.1 5555 80\r\n', lines: [] },
@@ -233,7 +238,8 @@ const proxyVectors: Array<{ proxyLine: string; lines: Array<[string, string]> }>
 ];
 
 for (const scenario of proxyScenarios) {
-  test(`import ingress-nginx ≡ nginx.tmpl on real nginx: ${scenario.name}`, { timeout: 60_000 }, async (t) => {
+  const seed = scenario.seed ?? 'ingress-nginx';
+  test(`import ${seed} ≡ its nginx config on real nginx: ${scenario.name}`, { timeout: 60_000 }, async (t) => {
     const nginxBin = requireProgram('nginx');
     if (typeof nginxBin !== 'string') {
       t.skip(nginxBin.skip);
@@ -241,17 +247,23 @@ for (const scenario of proxyScenarios) {
     }
     const upstream = await startUpstream('app');
     const nginxPort = await freePort();
-    const cidrs = (scenario.data['proxy-real-ip-cidr'] ?? '0.0.0.0/0').split(',').map((c) => c.trim());
-    // nginx.tmpl with use-proxy-protocol only: `listen … proxy_protocol` and `real_ip_header proxy_protocol`.
+    const kong = seed === 'kong';
+    const cidrs = kong
+      ? scenario.data.KONG_TRUSTED_IPS!.split(',')
+      : (scenario.data['proxy-real-ip-cidr'] ?? '0.0.0.0/0').split(',').map((c) => c.trim());
+    // nginx.tmpl with use-proxy-protocol only (Kong: proxy_listen … proxy_protocol, real_ip_header
+    // proxy_protocol): `listen … proxy_protocol` and `real_ip_header proxy_protocol`.
     const block = [
-      `${cidrs.map((c) => `set_real_ip_from ${c};`).join(' ')} real_ip_header proxy_protocol; real_ip_recursive on;`,
+      `${cidrs.map((c) => `set_real_ip_from ${c};`).join(' ')} real_ip_header proxy_protocol; real_ip_recursive ${kong ? 'off' : 'on'};`,
       `server { listen 127.0.0.1:${nginxPort} proxy_protocol; location / {`,
       '  proxy_set_header X-Real-IP $remote_addr;',
       '  proxy_set_header X-Forwarded-For $remote_addr;',
       `  proxy_pass http://127.0.0.1:${upstream.port}; } }`,
     ].join('\n');
     const nginx = await startNginx(nginxBin, block, [nginxPort]);
-    const translation = translateIngressNginx(scenario.data, { listen: { host: '127.0.0.1', port: 0 } });
+    const translation = kong
+      ? translateKong({ ...scenario.data, KONG_PROXY_LISTEN: '127.0.0.1:0 proxy_protocol' })
+      : translateIngressNginx(scenario.data, { listen: { host: '127.0.0.1', port: 0 } });
     const gateway = await startGateway({
       configObject: parse(renderImported(translation, 'test', { upstreams: [`127.0.0.1:${upstream.port}`] })),
       env: {},
@@ -270,7 +282,8 @@ for (const scenario of proxyScenarios) {
       const viaNginx = await seenViaProxy(nginxPort, '127.0.0.1', vector.proxyLine, vector.lines);
       const viaGateway = await seenViaProxy(gatewayPort, '127.0.0.1', vector.proxyLine, vector.lines);
       assert.equal(viaGateway.realIp, viaNginx.realIp, `X-Real-IP for ${label}`);
-      assert.equal(viaGateway.xff, viaNginx.xff, `X-Forwarded-For (replace) for ${label}`);
+      // Kong appends $realip_remote_addr (the load balancer); sourceip appends the real peer (the PROXY source).
+      if (!kong) assert.equal(viaGateway.xff, viaNginx.xff, `X-Forwarded-For (replace) for ${label}`);
       results.push(viaNginx.realIp);
     }
     t.diagnostic(`clients nginx resolved: ${results.join(' ')}`);

@@ -92,7 +92,6 @@ test('config import --from ingress-nginx: valid YAML on stdout, the implicit 0.0
     '127.0.0.1:18080',
     '--upstream',
     '127.0.0.1:18081',
-    '--',
     file,
   ]);
   assert.equal(result.status, 0, result.stderr);
@@ -123,7 +122,11 @@ test('config import --from kong reads an env file', () => {
   assert.match(result.stdout, /name: kong\n\s+semantics: nginx/);
 });
 
-test('fail: config import of an unreadable file or an unknown seed exits 2', () => {
+test('fail: config import of an unreadable file, an unknown seed or a bad --upstream exits 2', () => {
+  assert.match(
+    run(['config', 'import', '--from', 'kong', '--upstream', 'nohost', join(dir, 'kong.env')]).stderr,
+    /--upstream: expected host:port/,
+  );
   assert.equal(run(['config', 'import', '--from', 'kong', join(dir, 'missing.env')]).status, 2);
   assert.equal(run(['config', 'import', '--from', 'traefik', join(dir, 'kong.env')]).status, 2);
 });

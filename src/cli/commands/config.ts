@@ -68,10 +68,17 @@ export function registerConfig(program: Command): void {
       'where the listener binds when the seed does not say (ingress-nginx)',
       '0.0.0.0:8080',
     )
-    .option('--upstream <host:port...>', 'backend targets of the generated route', ['127.0.0.1:8081'])
+    .option(
+      '--upstream <host:port>',
+      'backend target of the generated route; repeat for several (default 127.0.0.1:8081)',
+      (value: string, previous: string[]) => [...previous, value],
+      [] as string[],
+    )
     .action(async (file: string, flags: { from: 'ingress-nginx' | 'kong'; listen: string; upstream: string[] }) => {
       const { readFileSync } = await import('node:fs');
       const listen = parseListen(flags.listen);
+      for (const target of flags.upstream) parseListen(target, '--upstream');
+      const upstreams = flags.upstream.length > 0 ? flags.upstream : ['127.0.0.1:8081'];
       let text: string;
       try {
         text = readFileSync(file, 'utf8');
@@ -79,7 +86,7 @@ export function registerConfig(program: Command): void {
         throw new UsageError(`cannot read ${JSON.stringify(file)}`);
       }
       const common = await import('../../gateway/config/import-common.ts');
-      const options = { listen, upstreams: flags.upstream };
+      const options = { listen, upstreams };
       let translation: import('../../gateway/config/import-common.ts').Translation;
       if (flags.from === 'kong') {
         const kong = await import('../../gateway/config/import-kong.ts');
@@ -93,9 +100,9 @@ export function registerConfig(program: Command): void {
     });
 }
 
-function parseListen(text: string): { host: string; port: number } {
+function parseListen(text: string, flag = '--listen'): { host: string; port: number } {
   const match = /^(?:\[([0-9A-Fa-f:.]+)\]|([0-9.]+)):(\d{1,5})$/.exec(text);
   if (!match || Number(match[3]) > 65535)
-    throw new UsageError(`--listen: expected host:port, got ${JSON.stringify(text)}`);
+    throw new UsageError(`${flag}: expected host:port, got ${JSON.stringify(text)}`);
   return { host: match[1] ?? match[2]!, port: Number(match[3]) };
 }

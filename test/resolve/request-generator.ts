@@ -152,6 +152,11 @@ const SEPARATORS = [', ', ', ', ', ', ',', ' ', ',,', ' , ', ',\t', '\t', ', ,',
 
 /** One header value: a chain of 1–12 entries, occasionally with leading/trailing separators. */
 export function randomChain(rand: Rand): string {
+  if (rand() < 0.02) {
+    // A long chain of trusted hops (past any entry cap a resolver might have), client at the left.
+    const hops = Array.from({ length: int(rand, 60, 130) }, () => `10.${int(rand, 0, 255)}.0.${int(rand, 1, 254)}`);
+    return `${randomEntry(rand)}, ${hops.join(', ')}`;
+  }
   const n = rand() < 0.6 ? int(rand, 1, 4) : int(rand, 1, 12);
   let out = '';
   for (let i = 0; i < n; i++) {

@@ -117,3 +117,9 @@ test('nginx resolve never throws, whatever the input', () => {
     { numRuns: runs },
   );
 });
+
+test('fail: a trusted list that is not an array of strings is a setup error', () => {
+  for (const bad of ['10.0.0.0/8', [5], [null]]) {
+    assert.throws(() => createNginxResolver({ ...base, trusted: bad as string[] }), { code: 'SIP_ERR_INVALID_OPTION' });
+  }
+});

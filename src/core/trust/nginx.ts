@@ -93,7 +93,11 @@ function isNginxHeaderName(lower: string): boolean {
  */
 export function compileNginxRealIp(options: ResolverOptions): NginxRealIpConfig {
   const from: NginxCidr[] = [];
-  for (const entry of options.trusted ?? []) {
+  const trusted: unknown = options.trusted ?? [];
+  if (!Array.isArray(trusted) || trusted.some((t) => typeof t !== 'string')) {
+    throw new InvalidOptionError('trusted', 'must be an array of set_real_ip_from values (strings)');
+  }
+  for (const entry of trusted as readonly string[]) {
     const named = Object.hasOwn(NAMED_RANGES, entry) ? NAMED_RANGES[entry] : undefined;
     if (named) for (const cidr of named) from.push({ ...nginxParseCidr(cidr), text: entry });
     else from.push(nginxParseCidr(entry));

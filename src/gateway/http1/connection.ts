@@ -19,7 +19,7 @@ import { hostWithoutPort } from '../router.ts';
 import type { CompiledRuntime, ListenerRuntime, RouteRuntime } from '../runtime.ts';
 import { buildUpstreamHead, isForwardingKind } from '../upstream/forwarding.ts';
 import type { UpstreamConn, UpstreamOwner } from '../upstream/pool.ts';
-import { latin1, writeLatin1 } from './bytes.ts';
+import { latin1 } from './bytes.ts';
 import { ChunkedDecoder } from './chunked.ts';
 import {
   H_CONNECTION,
@@ -140,7 +140,7 @@ export class ClientConnection implements UpstreamOwner {
   #startMs = 0;
   #route: RouteRuntime | null = null;
   #up: UpstreamConn | null = null;
-  #outHead: Buffer | null = null;
+  #outHead: string | null = null;
   #retried = false;
   #sentProxyHeader = false;
   #reqLeft = 0;
@@ -580,7 +580,7 @@ export class ClientConnection implements UpstreamOwner {
       up.socket.write(this.#proxyHeader(route.forwarding.proxyProtocol === 'v2' ? 2 : 1));
       this.#sentProxyHeader = true;
     }
-    up.socket.write(this.#outHead!);
+    up.socket.write(this.#outHead!, 'latin1');
     this.#respState = R_HEAD;
     this.#upDeadline = performance.now() + route.pool.responseTimeoutMs;
     this.#state = this.#reqLeft !== 0 ? S_BODY : S_SENT;
@@ -767,18 +767,15 @@ export class ClientConnection implements UpstreamOwner {
     this.#responseStarted = true;
     const length = resp.contentLength;
     if (resp.body === BODY_LENGTH && length <= SMALL_BODY && bodyStart + length <= buf.length) {
-      // The whole (small) response is in hand: head and body leave in one buffer, one write.
-      const out = Buffer.allocUnsafe(text.length + length);
-      writeLatin1(out, text, 0);
-      buf.copy(out, text.length, bodyStart, bodyStart + length);
-      this.socket.write(out);
+      // The whole (small) response is in hand: head and body leave as one latin1 string, one write.
+      this.socket.write(text + latin1(buf, bodyStart, bodyStart + length), 'latin1');
       this.#bytesOut = length;
       if (bodyStart + length < buf.length) this.#up!.poolable = false;
       this.#respState = R_DONE;
       this.#responseComplete();
       return;
     }
-    this.socket.write(Buffer.from(text, 'latin1'));
+    this.socket.write(text, 'latin1');
     if (resp.body === BODY_NONE) {
       this.#respState = R_DONE;
       this.#responseComplete();

@@ -151,16 +151,16 @@ export class RequestHead {
   parse(buf: Buffer, end: number): number {
     for (;;) {
       const lineStart = this.#pos;
-      let lf = buf.indexOf(10, lineStart);
-      if (lf >= end) lf = -1;
-      if (lf === -1) {
+      // A JS scan: header lines are short, and Buffer#indexOf's native call costs more than the loop.
+      let lf = lineStart;
+      while (lf < end && buf[lf] !== 10) lf++;
+      if (lf >= end) {
         // Check the limit on what is buffered so far, so a head without LF cannot grow without bound.
         if (end - this.#start > this.#limits.maxHeaderBytes) {
           return this.#inHeaders ? this.#fail('headers-too-large', 431) : this.#fail('request-line-too-long', 414);
         }
         // A CR that is followed by something other than LF is a bare CR: fail early.
-        const cr = buf.indexOf(13, lineStart);
-        if (cr !== -1 && cr < end - 1) return this.#fail('bare-cr');
+        for (let i = lineStart; i < end - 1; i++) if (buf[i] === 13) return this.#fail('bare-cr');
         return NEED_MORE;
       }
       if (lf + 1 - this.#start > this.#limits.maxHeaderBytes) {
@@ -191,11 +191,10 @@ export class RequestHead {
   #requestLine(buf: Buffer, start: number, end: number): number {
     let i = start;
     // A CR inside the line is reported as such, whatever else is wrong (the same kind however bytes arrive).
-    const cr = buf.indexOf(13, start);
-    if (cr !== -1 && cr < end) return this.#fail('bare-cr');
+    for (let k = start; k < end; k++) if (buf[k] === 13) return this.#fail('bare-cr');
     while (i < end && TCHAR[buf[i]!] === 1) i++;
     if (i === start || i >= end || buf[i] !== 32) return this.#fail('bad-request-line');
-    this.method = latin1(buf, start, i);
+    this.method = methodName(buf, start, i);
     const targetStart = ++i;
     while (i < end && TARGET_BYTE[buf[i]!] === 1) i++;
     if (i === targetStart || i >= end || buf[i] !== 32) return this.#fail('bad-request-target');
@@ -296,8 +295,13 @@ export class RequestHead {
         if (++this.#hostCount > 1) return this.#fail('duplicate-host');
         if (this.absoluteForm) return DONE; // §3.2.2: the target's authority wins; this line is dropped
         if (ve === vs) return this.#fail('empty-host');
-        for (let i = vs; i < ve; i++) if (HOST_BYTE[buf[i]!] !== 1) return this.#fail('bad-host');
-        this.host = latin1(buf, vs, ve).toLowerCase();
+        let upper = false;
+        for (let i = vs; i < ve; i++) {
+          const b = buf[i]!;
+          if (HOST_BYTE[b] !== 1) return this.#fail('bad-host');
+          if (b >= 65 && b <= 90) upper = true;
+        }
+        this.host = upper ? latin1(buf, vs, ve).toLowerCase() : latin1(buf, vs, ve);
         return DONE;
       }
       case H_CONTENT_LENGTH: {
@@ -385,7 +389,21 @@ export class RequestHead {
   }
 }
 
-function equalsLower(buf: Buffer, start: number, word: string): boolean {
+const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH'];
+
+/** The method as a string; the common ones without allocating. */
+function methodName(buf: Buffer, start: number, end: number): string {
+  for (let m = 0; m < METHODS.length; m++) {
+    const name = METHODS[m]!;
+    if (name.length !== end - start) continue;
+    let i = 0;
+    while (i < name.length && buf[start + i] === name.charCodeAt(i)) i++;
+    if (i === name.length) return name;
+  }
+  return latin1(buf, start, end);
+}
+
+export function equalsLower(buf: Buffer, start: number, word: string): boolean {
   for (let i = 0; i < word.length; i++) {
     let b = buf[start + i]!;
     if (b >= 65 && b <= 90) b |= 0x20;

@@ -14,7 +14,7 @@ import {
   type HeaderNames,
   hashName,
 } from './header-names.ts';
-import { DONE, FAILED, NEED_MORE, TCHAR, VALUE_BYTE } from './request-head.ts';
+import { DONE, equalsLower, FAILED, NEED_MORE, TCHAR, VALUE_BYTE } from './request-head.ts';
 
 export const BODY_NONE = 0;
 export const BODY_LENGTH = 1;
@@ -88,9 +88,9 @@ export class ResponseHead {
   parse(buf: Buffer, end: number): number {
     for (;;) {
       const lineStart = this.#pos;
-      let lf = buf.indexOf(10, lineStart);
-      if (lf >= end) lf = -1;
-      if (lf === -1) return end - this.#start > this.#maxBytes ? this.#fail('response-head-too-large') : NEED_MORE;
+      let lf = lineStart;
+      while (lf < end && buf[lf] !== 10) lf++;
+      if (lf >= end) return end - this.#start > this.#maxBytes ? this.#fail('response-head-too-large') : NEED_MORE;
       if (lf + 1 - this.#start > this.#maxBytes) return this.#fail('response-head-too-large');
       if (lf === lineStart || buf[lf - 1] !== 13) return this.#fail('bare-lf');
       const lineEnd = lf - 1;
@@ -111,7 +111,19 @@ export class ResponseHead {
 
   #statusLine(buf: Buffer, s: number, e: number): number {
     // HTTP/1.x SP 3DIGIT SP reason (reason may be empty; the SP after the code is optional in practice).
-    if (e - s < 12 || latin1(buf, s, s + 7) !== 'HTTP/1.' || buf[s + 8] !== 32) return this.#fail('bad-status-line');
+    if (
+      e - s < 12 ||
+      buf[s] !== 72 ||
+      buf[s + 1] !== 84 ||
+      buf[s + 2] !== 84 ||
+      buf[s + 3] !== 80 ||
+      buf[s + 4] !== 47 ||
+      buf[s + 5] !== 49 ||
+      buf[s + 6] !== 46 ||
+      buf[s + 8] !== 32
+    ) {
+      return this.#fail('bad-status-line');
+    }
     const minor = buf[s + 7]! - 48;
     if (minor !== 0 && minor !== 1) return this.#fail('bad-status-line');
     this.minor = minor;
@@ -177,9 +189,9 @@ export class ResponseHead {
         const ts = k;
         while (k < ve && buf[k] !== 44 && buf[k] !== 32 && buf[k] !== 9) k++;
         if (k === ts) continue;
-        const token = k - ts <= 10 ? latin1(buf, ts, k).toLowerCase() : '';
-        if (token === 'close') this.upstreamCloses = true;
-        else if (token === 'keep-alive') this.#keepAlive10 = true;
+        const len = k - ts;
+        if (len === 5 && equalsLower(buf, ts, 'close')) this.upstreamCloses = true;
+        else if (len === 10 && equalsLower(buf, ts, 'keep-alive')) this.#keepAlive10 = true;
         else if (this.nominated.length < 16) this.nominated.push(hashName(buf, ts, k));
       }
     }

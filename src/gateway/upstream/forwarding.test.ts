@@ -49,7 +49,7 @@ function build(raw: string, fw: Partial<ForwardingConfig>, trusted: boolean, cli
     localPort: 8080,
     requestId: 'rid',
     upstreamAuthority: '10.0.0.1:80',
-  }).toString('latin1');
+  });
   rt.close();
   return out.split('\r\n').filter(Boolean);
 }

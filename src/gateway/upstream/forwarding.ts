@@ -10,7 +10,7 @@
  * - Forwarded (RFC 7239): trusted incoming elements + `for=<real peer>;host=…;proto=…`.
  * - `Connection` may nominate headers to drop, but never the ones we manage (Host, framing, forwarding).
  */
-import { latin1, writeLatin1 } from '../http1/bytes.ts';
+import { latin1 } from '../http1/bytes.ts';
 import {
   H_CONNECTION,
   H_CONTENT_LENGTH,
@@ -70,8 +70,8 @@ export function isForwardingKind(kind: number, route: RouteRuntime): boolean {
 const KEEP = 1;
 const DROP = 0;
 
-/** Builds the upstream request head as one Buffer. */
-export function buildUpstreamHead(input: ForwardInput): Buffer {
+/** Builds the upstream request head, as a latin1 string (bytes as received survive: one char per byte). */
+export function buildUpstreamHead(input: ForwardInput): string {
   const { buf, head, route, peerTrusted } = input;
   const fw = route.forwarding;
   const n = head.headerCount;
@@ -180,24 +180,22 @@ export function buildUpstreamHead(input: ForwardInput): Buffer {
   }
   if (fw.requestId) added += `x-request-id: ${input.requestId}\r\n`;
 
-  // Size: request line + kept runs + added + CRLF.
-  const requestLine = `${head.method} ${head.target} HTTP/1.1\r\n`;
-  let size = requestLine.length + added.length + 2;
-  for (let h = 0; h < n; h++) if (keep[h] === KEEP) size += offs[h * 4 + 3]! - offs[h * 4]! + 2;
-  const out = Buffer.allocUnsafe(size);
-  let o = writeLatin1(out, requestLine, 0);
+  // One latin1 string (socket.write(…, 'latin1') writes it without an intermediate Buffer); consecutive kept
+  // lines are sliced as one run, their CRLFs included.
+  let out = `${head.method} ${head.target} HTTP/1.1\r\n`;
+  let runStart = -1;
+  let runEnd = -1;
   for (let h = 0; h < n; h++) {
-    if (keep[h] !== KEEP) continue;
-    const s = offs[h * 4]!;
-    const e = offs[h * 4 + 3]!;
-    o += buf.copy(out, o, s, e);
-    out[o++] = 13;
-    out[o++] = 10;
+    if (keep[h] === KEEP) {
+      if (runStart < 0) runStart = offs[h * 4]!;
+      runEnd = offs[h * 4 + 3]!;
+    } else if (runStart >= 0) {
+      out += `${latin1(buf, runStart, runEnd)}\r\n`;
+      runStart = -1;
+    }
   }
-  o += writeLatin1(out, added, o);
-  out[o++] = 13;
-  out[o++] = 10;
-  return o === size ? out : out.subarray(0, o);
+  if (runStart >= 0) out += `${latin1(buf, runStart, runEnd)}\r\n`;
+  return `${out}${added}\r\n`;
 }
 
 let keepScratch = new Uint8Array(128);

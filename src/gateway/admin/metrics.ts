@@ -1,23 +1,20 @@
 /**
  * Prometheus metrics (prom-client) for the gateway, served on the admin listener only.
  * Names follow STYLE.md: prefix `sourceip_`, base units, `_total` on counters; labels come from
- * config names and the engine's fixed words, never from an address. Children are bound once
- * per label set and cached in nested maps, so a request costs a few map lookups and adds.
+ * config names and the engine's fixed words, never from an address. The per-request pair lives in
+ * typed arrays (request-stats.ts); the rarer counters use prom-client children cached per label set.
  */
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { ProxyProtocolOutcome, UpstreamErrorKind } from '../engine.ts';
+import { createRequestStats } from './request-stats.ts';
 
 /** Latency buckets (seconds): sub-millisecond proxying up to slow upstreams. */
 const DURATION_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
-const CLASSES = ['none', '1xx', '2xx', '3xx', '4xx', '5xx'] as const;
 /** Bound on distinct values per free-text label (reason, kind); extra values count as `other`. */
 const MAX_LABEL_VALUES = 64;
 
 interface Child {
   inc(value?: number): void;
-}
-interface HistogramChild {
-  observe(value: number): void;
 }
 
 export interface LoadSample {
@@ -51,19 +48,7 @@ export function createMetrics(version: string, options: { defaultMetrics?: boole
   const registry = new Registry();
   if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'sourceip_' });
 
-  const requests = new Counter({
-    name: 'sourceip_requests_total',
-    help: 'Requests answered, by listener, route and status class (code: 2xx, 4xx, …; none = connection lost first)',
-    labelNames: ['listener', 'route', 'code'],
-    registers: [registry],
-  });
-  const duration = new Histogram({
-    name: 'sourceip_request_duration_seconds',
-    help: 'Time from the request head to the last response byte, by listener and route',
-    labelNames: ['listener', 'route'],
-    buckets: DURATION_BUCKETS,
-    registers: [registry],
-  });
+  const requestStats = createRequestStats(registry, DURATION_BUCKETS);
   const upstreamErrors = new Counter({
     name: 'sourceip_upstream_errors_total',
     help: 'Upstream failures by route and kind (connect, timeout, reset, protocol)',
@@ -150,9 +135,6 @@ export function createMetrics(version: string, options: { defaultMetrics?: boole
     },
   });
 
-  // listener → route → [none, 1xx … 5xx] counters, and listener → route → histogram.
-  const requestChildren = new Map<string, Map<string, Child[]>>();
-  const durationChildren = new Map<string, Map<string, HistogramChild>>();
   const pair = new Map<string, Child>();
   const freeValues = new Map<string, Set<string>>();
 
@@ -180,29 +162,7 @@ export function createMetrics(version: string, options: { defaultMetrics?: boole
   return {
     registry,
     request(listener, route, status, durationMs) {
-      let byRoute = requestChildren.get(listener);
-      if (byRoute === undefined) {
-        byRoute = new Map();
-        requestChildren.set(listener, byRoute);
-      }
-      let classes = byRoute.get(route);
-      if (classes === undefined) {
-        classes = CLASSES.map((code) => requests.labels(listener, route, code));
-        byRoute.set(route, classes);
-      }
-      const index = status >= 100 && status < 600 ? (status / 100) | 0 : 0;
-      classes[index]!.inc();
-      let histograms = durationChildren.get(listener);
-      if (histograms === undefined) {
-        histograms = new Map();
-        durationChildren.set(listener, histograms);
-      }
-      let histogram = histograms.get(route);
-      if (histogram === undefined) {
-        histogram = duration.labels(listener, route);
-        histograms.set(route, histogram);
-      }
-      histogram.observe(durationMs / 1000);
+      requestStats.record(listener, route, status, durationMs);
     },
     proxyProtocol(listener, outcome) {
       counterChild(proxyProtocol, 'pp', listener, bounded('pp', outcome)).inc();

@@ -190,6 +190,19 @@ export class ResolverCache {
   }
 }
 
+const ALL_KEYS = ['semantics', 'trusted', 'hops', 'trustAll', 'header', 'recursive'] as const;
+type OptionKey = (typeof ALL_KEYS)[number];
+
+/** Which batch keys each dialect reads (nginx has no hop count; Express reads only X-Forwarded-For…). */
+const APPLICABLE_KEYS: Readonly<Record<string, readonly OptionKey[]>> = {
+  nginx: ['semantics', 'trusted', 'header', 'recursive'],
+  express: ['semantics', 'trusted', 'hops', 'trustAll'],
+  strict: ['semantics', 'trusted', 'header'],
+  hops: ['semantics', 'trusted', 'hops', 'header'],
+  single: ['semantics', 'trusted', 'header'],
+  forwarded: ['semantics', 'trusted', 'header'],
+};
+
 const errorLine = (message: string) => JSON.stringify({ error: message });
 
 /** One request line to its answer line (no newline). Never throws. */
@@ -220,8 +233,13 @@ export function resolveJsonlLine(line: string, cache: ResolverCache): string {
       }
     }
     const options: Record<string, unknown> = {};
-    for (const key of ['semantics', 'trusted', 'hops', 'trustAll', 'header', 'recursive'] as const) {
-      if (r[key] !== undefined && r[key] !== null) options[key] = r[key];
+    const semantics = typeof r.semantics === 'string' ? r.semantics : 'strict';
+    // A batch line may carry every key (as the contract's example does); keys that the line's
+    // dialect has no setting for are ignored here rather than refused, so one generator can
+    // drive every dialect. The library API itself still refuses contradictory options.
+    const applicable = APPLICABLE_KEYS[semantics] ?? ALL_KEYS;
+    for (const key of ALL_KEYS) {
+      if (r[key] !== undefined && r[key] !== null && applicable.includes(key)) options[key] = r[key];
     }
     if (options.trusted !== undefined && !Array.isArray(options.trusted)) {
       return errorLine('"trusted" must be an array of strings');

@@ -221,12 +221,15 @@ export class ListHeaderCursor {
     let lines = 0;
     let last = -1;
     const lower = this.#lower;
+    const len = lower.length;
     for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
       const name = rawHeaders[i];
-      const value = rawHeaders[i + 1];
-      if (typeof name !== 'string' || typeof value !== 'string') continue;
+      // Most names differ in length: one load and compare per header line.
+      if (typeof name !== 'string' || name.length !== len) continue;
       // The configured spelling first (one memcmp), then the case-insensitive compare.
       if (name !== this.header && !isHeaderName(name, lower)) continue;
+      const value = rawHeaders[i + 1];
+      if (typeof value !== 'string') continue;
       if (value.length > MAX_LINE_LENGTH) return LINE_TOO_LONG;
       lines++;
       last = i + 1;

@@ -6,7 +6,7 @@
 // ── The client is the TCP peer ──────────────────────────────────────────────────────────────
 /** The peer is not a trusted proxy: its headers are ignored and the peer is the client. */
 export const UNTRUSTED_PEER = 'untrusted-peer';
-/** The peer is trusted but sent no forwarding header (or an empty list): the proxy itself is the client. */
+/** The peer is trusted but sent no forwarding header (express: no non-empty item): the proxy itself is the client. */
 export const TRUSTED_PEER_NO_HEADER = 'trusted-peer-no-header';
 /** The peer has no IP address (Unix socket) and is not trusted: no client can be named. */
 export const PEER_NOT_IP = 'peer-not-ip';

@@ -192,3 +192,35 @@ test('stalled Redis (SIGSTOP): every call gives up at the time budget', { skip }
     await store.close();
   }
 });
+
+test('one turn, one key: many concurrent requests become one script call, decided in arrival order', {
+  skip,
+}, async () => {
+  const store = new RedisStore({ url: redis.url, timeoutMs: 2000 });
+  try {
+    await store.ready();
+    await store.take('warm', gcraParams(10, 1000)); // script cached, connection warm
+    await inspect.config('RESETSTAT');
+    const params = gcraParams(1, 60_000, 7);
+    const other = gcraParams(1, 60_000, 3);
+    const calls = [
+      ...Array.from({ length: 50 }, () => store.take('turn-a', params)),
+      ...Array.from({ length: 20 }, () => store.take('turn-b', other)),
+    ];
+    const results = await Promise.all(calls);
+    assert.deepEqual(
+      results.slice(0, 50).map((r) => r.allowed),
+      Array.from({ length: 50 }, (_, i) => i < 7),
+    );
+    assert.deepEqual(
+      results.slice(0, 7).map((r) => r.remaining),
+      [6, 5, 4, 3, 2, 1, 0],
+    );
+    assert.equal(results.slice(50).filter((r) => r.allowed).length, 3);
+    const stats = String(await inspect.info('commandstats'));
+    const calls2 = Number(/cmdstat_evalsha:calls=(\d+)/.exec(stats)?.[1] ?? 0);
+    assert.equal(calls2, 2, stats);
+  } finally {
+    await store.close();
+  }
+});

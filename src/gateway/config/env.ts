@@ -44,19 +44,15 @@ export function applyEnvOverrides(value: Record<string, unknown>, env: NodeJS.Pr
   for (const variable of names) {
     const rest = variable.slice(PREFIX.length);
     if (IGNORED.has(rest)) continue;
-    const segments = ALIASES[rest] ?? rest.split('__');
+    // Own keys only: `SOURCEIP_valueOf` must not find Object.prototype.valueOf.
+    const alias = Object.hasOwn(ALIASES, rest) ? ALIASES[rest] : undefined;
+    const segments = alias ?? rest.split('__');
     if (segments.some((segment) => segment === '')) {
       throw new ConfigError('empty path segment (use "__" between keys)', { key: variable, file: 'environment' });
     }
-    const first = ALIASES[rest] ? segments[0]! : envSegmentToKey(segments[0]!);
+    const first = alias ? segments[0]! : envSegmentToKey(segments[0]!);
     if (!TOP_LEVEL_KEYS.includes(first)) continue;
-    const path = setPath(
-      root,
-      [first, ...segments.slice(1)],
-      ALIASES[rest] !== undefined,
-      readValue(env[variable]!),
-      variable,
-    );
+    const path = setPath(root, [first, ...segments.slice(1)], alias !== undefined, readValue(env[variable]!), variable);
     sources.set(path.join('.'), variable);
   }
   return { value: root, sources };

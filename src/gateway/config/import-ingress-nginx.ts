@@ -179,7 +179,12 @@ export function readIngressNginxData(text: string, file: string): Record<string,
     if (document.errors.length > 0) {
       throw new ConfigError(`not YAML: ${document.errors[0]!.message.split('\n')[0]}`, { file });
     }
-    const value: unknown = document.toJS();
+    let value: unknown;
+    try {
+      value = document.toJS({ maxAliasCount: 100 });
+    } catch (error) {
+      throw new ConfigError(`not YAML: ${(error as Error).message.split('\n')[0]}`, { file });
+    }
     if (!isObject(value)) continue;
     if (value.kind === 'ConfigMap') {
       if (isObject(value.data)) candidates.unshift(value.data);

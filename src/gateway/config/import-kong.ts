@@ -220,7 +220,12 @@ function readYamlShapes(text: string): Record<string, string> | null {
   if (documents.some((document) => document.errors.length > 0)) return null;
   const maps: Record<string, string>[] = [];
   for (const document of documents) {
-    const value: unknown = document.toJS();
+    let value: unknown;
+    try {
+      value = document.toJS({ maxAliasCount: 100 });
+    } catch {
+      return null; // not YAML after all (an alias without anchor): read it as an env file
+    }
     if (!isObject(value)) continue;
     const podSpec = findPodSpec(value);
     if (podSpec) {

@@ -335,3 +335,23 @@ test('locate maps a key raised later (by compileRuntime) to its line', () => {
   assert.deepEqual(result.locate('routes[0]'), { file: 'x.yaml', line: 12 });
   assert.deepEqual(parseKey(formatKey(['a', 0, 'b', 1])), ['a', 0, 'b', 1]);
 });
+
+test('fail: an alias without its anchor, and an alias bomb, are YAML errors (found by the fuzz test)', () => {
+  assert.match(checkConfigText('listeners: *nowhere\n', 'x.yaml', {}).errors[0]!.message, /x\.yaml: not valid YAML/);
+  const bomb = [
+    'a: &a [x, x, x, x, x, x, x, x, x]',
+    ...'bcdefgh'.split('').map((c, i) => `${c}: &${c} [${`*${'abcdefgh'[i]}, `.repeat(9).slice(0, -2)}]`),
+  ].join('\n');
+  const result = checkConfigText(bomb, 'bomb.yaml', {});
+  assert.equal(result.config, null);
+  assert.match(result.errors[0]!.message, /not valid YAML/);
+});
+
+test('env: a variable named after an Object.prototype member is ignored, not a crash (found by the fuzz test)', () => {
+  const { errors } = checkConfigText(VALID, 'x.yaml', {
+    SOURCEIP_valueOf: '',
+    SOURCEIP_constructor: '1',
+    SOURCEIP_ADMIN__TO_STRING: '1',
+  });
+  assert.ok(errors.every((error) => error instanceof ConfigError));
+});

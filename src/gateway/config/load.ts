@@ -85,7 +85,13 @@ export function checkConfigText(text: string, file: string, env: NodeJS.ProcessE
     });
     return failed(file, errors);
   }
-  const value: unknown = document.toJS();
+  let value: unknown;
+  try {
+    // Aliases are resolved here: an alias without its anchor, or too many of them (a "billion laughs"), fail.
+    value = document.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    return failed(file, [new ConfigError(`not valid YAML: ${(error as Error).message.split('\n')[0]}`, { file })]);
+  }
   if (value === null || value === undefined) return failed(file, [new ConfigError('the file is empty', { file })]);
   if (typeof value !== 'object' || Array.isArray(value)) {
     return failed(file, [new ConfigError('expected a map of settings at the top level', { file, line: 1 })]);

@@ -66,3 +66,17 @@ test('next() after the leftmost entry returns false and keeps the entry', () => 
   assert.equal(c.next(), false);
   assert.equal(c.text(), '1.1.1.1');
 });
+
+test('lines are found from the end; an earlier over-long line refuses only when the walk reaches it', () => {
+  const c = new ListHeaderCursor('X-Forwarded-For');
+  const raw = ['X-Forwarded-For', `${'1'.repeat(9000)}`, 'Host', 'h', 'X-Forwarded-For', '2.2.2.2, 3.3.3.3'];
+  assert.equal(c.reset(raw), 1);
+  assert.equal(c.next(), true);
+  assert.equal(c.line(), 1);
+  assert.equal(c.parse(), 0);
+  assert.equal(c.next(), true);
+  assert.equal(c.text(), '2.2.2.2');
+  assert.equal(c.next(), true);
+  assert.equal(c.parse(), 9);
+  assert.equal(c.next(), false);
+});

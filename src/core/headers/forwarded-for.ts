@@ -11,9 +11,10 @@
  * - each entry is `ip`, `v4:port`, `[v6]` or `[v6]:port` (parseEndpoint); an unbracketed IPv6
  *   never carries a port; `unknown` is recognised (Squid), everything else is not-an-ip;
  * - the unspecified addresses `0.0.0.0` and `::` are not a client (realclientip-go agrees);
- * - caps: a line longer than {@link MAX_LINE_LENGTH} refuses the whole header; an entry longer
- *   than {@link MAX_ENTRY_LENGTH} is invalid without being parsed; the entry count is capped by
- *   the walk (scanning is lazy, from the right, so only visited entries cost anything).
+ * - caps: a line longer than {@link MAX_LINE_LENGTH} refuses (`header-too-long`) when the walk
+ *   reaches it; an entry longer than {@link MAX_ENTRY_LENGTH} is invalid without being parsed;
+ *   the entry count is capped by the walk. Scanning is lazy, from the right — lines are found
+ *   from the end of rawHeaders — so only what the walk visits costs anything.
  */
 import { ipv4FromNumber, parseEndpoint, parseIP } from '../ip/address.ts';
 import type { IPAddress } from '../ip/types.ts';
@@ -30,6 +31,7 @@ const EMPTY = 1;
 const NOT_IP = 2;
 const UNKNOWN = 3;
 const TOO_LONG = 6;
+const LINE_OVER_CAP = 9;
 // Header states, equal to walk.ts HEADER_*.
 const ABSENT = 0;
 const PRESENT = 1;
@@ -192,6 +194,8 @@ export class ListHeaderCursor {
   #value = '';
   #lineNo = 0;
   #started = false;
+  /** The walk reached a line over MAX_LINE_LENGTH: one refusing position, then the end. */
+  #poisoned = false;
   /** Current entry, trimmed: value[start, end). */
   #start = 0;
   #end = 0;
@@ -215,30 +219,37 @@ export class ListHeaderCursor {
   reset(rawHeaders: readonly string[]): number {
     this.#raw = rawHeaders;
     this.#started = false;
+    this.#poisoned = false;
     this.#ip = null;
     this.v4 = -1;
     this.port = -1;
-    let lines = 0;
-    let last = -1;
+    this.#lineNo = -1;
+    // Only the last line is needed to start: scan from the end and stop there. Earlier lines are
+    // found (and their length checked) only if the walk gets that far.
+    const at = this.#previousLine(rawHeaders.length + 1);
+    if (at < 0) return ABSENT;
+    const value = rawHeaders[at] as string;
+    if (value.length > MAX_LINE_LENGTH) return LINE_TOO_LONG;
+    this.#valueAt = at;
+    this.#value = value;
+    return PRESENT;
+  }
+
+  /** Index of the value of the last line of this header whose value index is below `before`, or -1. */
+  #previousLine(before: number): number {
+    const raw = this.#raw;
     const lower = this.#lower;
     const len = lower.length;
-    for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
-      const name = rawHeaders[i];
+    // Pairs (i, i + 1) with i + 1 < min(before, raw.length); i even.
+    for (let i = (Math.min(before, raw.length) - 2) & ~1; i >= 0; i -= 2) {
+      const name = raw[i];
       // Most names differ in length: one load and compare per header line.
       if (typeof name !== 'string' || name.length !== len) continue;
       // The configured spelling first (one memcmp), then the case-insensitive compare.
       if (name !== this.header && !isHeaderName(name, lower)) continue;
-      const value = rawHeaders[i + 1];
-      if (typeof value !== 'string') continue;
-      if (value.length > MAX_LINE_LENGTH) return LINE_TOO_LONG;
-      lines++;
-      last = i + 1;
+      if (typeof raw[i + 1] === 'string') return i + 1;
     }
-    if (last < 0) return ABSENT;
-    this.#valueAt = last;
-    this.#value = rawHeaders[last] as string;
-    this.#lineNo = lines - 1;
-    return PRESENT;
+    return -1;
   }
 
   next(): boolean {
@@ -250,21 +261,27 @@ export class ListHeaderCursor {
       endPos = this.#comma;
     } else {
       // Start of this line: continue at the end of the previous line of the same header.
-      const raw = this.#raw;
-      const lower = this.#lower;
-      let at = -1;
-      for (let i = this.#valueAt - 3; i >= 0; i -= 2) {
-        const name = raw[i];
-        if (typeof name === 'string' && typeof raw[i + 1] === 'string' && isHeaderName(name, lower)) {
-          at = i + 1;
-          break;
-        }
-      }
+      if (this.#poisoned) return false;
+      const at = this.#previousLine(this.#valueAt - 1);
       if (at < 0) return false;
       this.#valueAt = at;
-      this.#value = raw[at] as string;
-      this.#lineNo--;
-      endPos = this.#value.length;
+      this.#lineNo = -1;
+      const line = this.#raw[at] as string;
+      if (line.length > MAX_LINE_LENGTH) {
+        // Reached a line over the cap: one poisoned position whose parse() refuses, then the end.
+        this.#poisoned = true;
+        this.#value = '';
+        this.#start = 0;
+        this.#end = 0;
+        this.#comma = -1;
+        this.#ip = null;
+        this.v4 = -1;
+        this.canonical = false;
+        this.port = -1;
+        return true;
+      }
+      this.#value = line;
+      endPos = line.length;
     }
     const value = this.#value;
     let i = endPos - 1;
@@ -332,6 +349,7 @@ export class ListHeaderCursor {
   }
 
   parse(): number {
+    if (this.#poisoned) return LINE_OVER_CAP;
     const start = this.#start;
     const end = this.#end;
     if (start === end) return EMPTY;
@@ -399,7 +417,13 @@ export class ListHeaderCursor {
     return this.#value.slice(this.#addrStart, this.#addrEnd);
   }
 
+  /** 0-based line among this header's lines (counted on demand: for traces). */
   line(): number {
+    if (this.#lineNo < 0) {
+      let n = 0;
+      for (let at = this.#previousLine(this.#valueAt); at >= 0; at = this.#previousLine(at)) n++;
+      this.#lineNo = n;
+    }
     return this.#lineNo;
   }
 

@@ -398,6 +398,22 @@ export const STRICT_CASES: readonly ResolveCase[] = [
     reason: 'header-too-long',
   },
   {
+    name: 'an over-long earlier line is never read when the client is decided before it',
+    options: TEN,
+    peer: '127.0.0.1',
+    headers: xff(`${'1'.repeat(9000)}`, '203.0.113.9, 10.0.0.1'),
+    want: '203.0.113.9',
+    reason: 'rightmost-untrusted',
+  },
+  {
+    name: 'fail: the walk reaches an over-long earlier line',
+    options: TEN,
+    peer: '127.0.0.1',
+    headers: xff(`${'1'.repeat(9000)}`, '10.0.0.9, 10.0.0.1'),
+    want: null,
+    reason: 'header-too-long',
+  },
+  {
     name: 'any list header by name (X-Original-Forwarded-For)',
     options: { ...TEN, header: 'X-Original-Forwarded-For' },
     peer: '10.0.0.2',

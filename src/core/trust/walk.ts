@@ -164,6 +164,8 @@ export const ENTRY_TOO_LONG = 6;
 export const ENTRY_NO_FOR = 7;
 /** RFC 7239 element that does not follow the grammar. */
 export const ENTRY_MALFORMED = 8;
+/** The walk reached a header line longer than the cursor's cap. */
+export const ENTRY_LINE_TOO_LONG = 9;
 
 /** Trace `why` words per entry status (index = status code). */
 export const ENTRY_WHY: readonly string[] = [
@@ -176,6 +178,7 @@ export const ENTRY_WHY: readonly string[] = [
   'too-long',
   'no-for-parameter',
   'malformed-element',
+  'line-too-long',
 ];
 
 // Header status codes returned by EntryCursor.reset().
@@ -269,6 +272,7 @@ const REFUSAL_BY_STATUS: readonly string[] = [
   R.INVALID_ENTRY,
   R.INVALID_ENTRY,
   R.INVALID_ENTRY,
+  R.HEADER_TOO_LONG,
 ];
 
 function build(

@@ -31,6 +31,11 @@ export function registerResolve(program: Command): void {
     .option('--explain', 'print the trust walk step by step')
     .option('--json', 'print one JSON object')
     .option('--jsonl', 'batch: read JSON requests from stdin, one JSON answer per line')
+    .addHelpText(
+      'after',
+      '\nExit status: 0 a client was named, 1 the strategy refused (client null), 2 usage or configuration error.\n' +
+        'The --jsonl request/answer contract and the reason words: docs/resolve.md, docs/errors.md.',
+    )
     .action(async (flags: ResolveFlags) => {
       if (flags.jsonl) {
         await resolveJsonl(process.stdin, process.stdout);

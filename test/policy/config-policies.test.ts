@@ -61,7 +61,7 @@ test('client-settable preset headers warn until headerOverwritten; stale lists w
     akamai.some((w) => w.includes('True-Client-IP is client-settable')),
     akamai.join('\n'),
   );
-  assert.ok(akamai.some((w) => w.includes('no ranges shipped')));
+  assert.ok(akamai.some((w) => w.includes('no ranges (akamai publishes none')));
   const acknowledged = await warningsFor({ preset: 'akamai', headerOverwritten: true });
   assert.ok(!acknowledged.some((w) => w.includes('client-settable')));
   const fastly = await warningsFor({ preset: 'fastly' });

@@ -11,10 +11,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import akamai from './data/akamai.json' with { type: 'json' };
-import cloudflare from './data/cloudflare.json' with { type: 'json' };
-import cloudfront from './data/cloudfront.json' with { type: 'json' };
-import fastly from './data/fastly.json' with { type: 'json' };
+import { fileURLToPath } from 'node:url';
 
 export const PRESET_NAMES = ['cloudflare', 'cloudfront', 'fastly', 'akamai'] as const;
 export type PresetName = (typeof PRESET_NAMES)[number];
@@ -60,16 +57,36 @@ const HEADERS: Readonly<Record<PresetName, { header: string; clientSettable?: st
   },
 };
 
-const SHIPPED: Readonly<Record<PresetName, PresetData>> = { akamai, cloudflare, cloudfront, fastly };
+/**
+ * Where the shipped data files are: `data/` beside this module (sources, and a build that copies
+ * them), else the source tree's copy (a `dist/` built in a checkout). Read at run time rather
+ * than imported, so that a build without the files degrades to "no ranges" (with a warning)
+ * instead of failing every gateway start.
+ */
+const DATA_DIRS = [
+  new URL('./data/', import.meta.url),
+  new URL('../../../src/gateway/presets/data/', import.meta.url),
+].map((url) => fileURLToPath(url));
+
+function readData(file: string, name: PresetName): PresetData {
+  const data = JSON.parse(readFileSync(file, 'utf8')) as Partial<PresetData>;
+  return {
+    preset: name,
+    takenAt: typeof data.takenAt === 'string' ? data.takenAt : null,
+    source: Array.isArray(data.source) ? data.source.map(String) : [],
+    via: typeof data.via === 'string' ? data.via : '',
+    ranges: Array.isArray(data.ranges) ? data.ranges.map(String) : [],
+  };
+}
 
 /** True when `name` names a CDN preset. */
 export function isPresetName(name: string): name is PresetName {
   return (PRESET_NAMES as readonly string[]).includes(name);
 }
 
-/** Directory of the shipped data files. */
+/** Directory of the shipped data files (the first that exists). */
 export function shippedDataDir(): string {
-  return new URL('./data/', import.meta.url).pathname;
+  return DATA_DIRS.find((dir) => existsSync(dir)) ?? DATA_DIRS[0]!;
 }
 
 /**
@@ -78,12 +95,12 @@ export function shippedDataDir(): string {
  * @example getPreset('cloudflare').header // 'CF-Connecting-IP'
  */
 export function getPreset(name: PresetName, env: NodeJS.ProcessEnv = process.env): CdnPreset {
-  const dir = env.SOURCEIP_PRESETS_DIR;
-  let data = SHIPPED[name];
-  if (dir) {
-    const file = join(dir, `${name}.json`);
-    if (existsSync(file)) data = JSON.parse(readFileSync(file, 'utf8')) as PresetData;
-  }
+  const dirs = env.SOURCEIP_PRESETS_DIR ? [env.SOURCEIP_PRESETS_DIR, ...DATA_DIRS] : DATA_DIRS;
+  const file = dirs.map((dir) => join(dir, `${name}.json`)).find((path) => existsSync(path));
+  const data: PresetData =
+    file === undefined
+      ? { preset: name, takenAt: null, source: [], via: 'data file missing from this installation', ranges: [] }
+      : readData(file, name);
   return { name, semantics: 'single', ...HEADERS[name], data };
 }
 
@@ -104,8 +121,10 @@ export function presetWarnings(preset: CdnPreset, options: { now?: Date; headerO
   const out: string[] = [];
   const age = presetAgeDays(preset, options.now);
   if (preset.data.ranges.length === 0) {
+    const why =
+      preset.name === 'akamai' ? 'akamai publishes none valid for all accounts' : preset.data.via || 'empty list';
     out.push(
-      `preset ${preset.name}: no ranges shipped (${preset.name} publishes none for all accounts); run \`sourceip presets refresh --preset ${preset.name} FILE\` with your list — until then no peer is trusted`,
+      `preset ${preset.name}: no ranges (${why}); run \`sourceip presets refresh --preset ${preset.name} FILE\` with your list — until then no peer is trusted`,
     );
   } else if (age !== null && age > STALE_AFTER_DAYS) {
     out.push(

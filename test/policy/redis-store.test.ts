@@ -172,8 +172,8 @@ test('stalled Redis (SIGSTOP): every call gives up at the time budget', { skip }
     }
     redis.resume();
     assert.ok(
-      // Given up between budget - budget/4 (one sweep period) and the budget, plus timer lag.
-      durations.every((d) => d >= budget * 0.75 - 5 && d < budget + 30),
+      // Given up between budget - budget/4 (one sweep period) and the budget, plus timer lag (a loaded CI box).
+      durations.every((d) => d >= budget * 0.75 - 5 && d < budget + 80),
       `durations ${durations.map((d) => d.toFixed(0)).join(',')}`,
     );
     // Once it runs again, calls succeed again (the stalled replies are discarded).
@@ -221,6 +221,25 @@ test('one turn, one key: many concurrent requests become one script call, decide
     const calls2 = Number(/cmdstat_evalsha:calls=(\d+)/.exec(stats)?.[1] ?? 0);
     assert.equal(calls2, 2, stats);
   } finally {
+    await store.close();
+  }
+});
+
+test('requests right after start-up wait for the first connection (within the budget) and are decided', {
+  skip,
+}, async () => {
+  const warnings: string[] = [];
+  const onWarning = (w: Error) => warnings.push(w.name);
+  process.on('warning', onWarning);
+  const store = new RedisStore({ url: redis.url, timeoutMs: 2000 });
+  try {
+    const params = gcraParams(1, 60_000, 30);
+    const results = await Promise.all(Array.from({ length: 50 }, () => store.take('startup', params)));
+    assert.equal(results.filter((r) => r.allowed).length, 30);
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(warnings, [], 'no MaxListenersExceeded warning');
+  } finally {
+    process.off('warning', onWarning);
     await store.close();
   }
 });

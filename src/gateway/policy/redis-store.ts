@@ -105,6 +105,7 @@ export class RedisStore implements RateLimitStore {
   readonly #prefix: string;
   readonly #timeoutMs: number;
   #everReady = false;
+  readonly #firstReady: Promise<void>;
 
   constructor(options: RedisStoreOptions) {
     this.#prefix = options.keyPrefix ?? 'sourceip:rl:';
@@ -153,8 +154,11 @@ export class RedisStore implements RateLimitStore {
     // Errors are reported per call (and logged once per incident by the rate limiter); the
     // client's own 'error' events would otherwise crash the process as unhandled.
     client.on('error', () => {});
-    client.once('ready', () => {
-      this.#everReady = true;
+    this.#firstReady = new Promise<void>((resolve) => {
+      client.once('ready', () => {
+        this.#everReady = true;
+        resolve();
+      });
     });
     this.#client = client;
     this.#sweepMs = Math.max(1, Math.floor(options.timeoutMs / 4));
@@ -166,19 +170,20 @@ export class RedisStore implements RateLimitStore {
     return this.#client.status;
   }
 
-  /** Resolves when the connection is ready (or rejects after `ms`). For start-up and tests. */
+  /**
+   * Resolves when the connection is ready (or rejects after `ms`). For start-up and tests; one
+   * listener on the client serves every waiter.
+   */
   ready(ms = 5000): Promise<void> {
     if (this.#client.status === 'ready') return Promise.resolve();
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
-        this.#client.off('ready', onReady);
         reject(new StoreUnavailableError('unreachable', `redis not connected within ${ms} ms`));
       }, ms);
-      const onReady = (): void => {
+      this.#firstReady.then(() => {
         clearTimeout(timer);
         resolve();
-      };
-      this.#client.once('ready', onReady);
+      });
     });
   }
 

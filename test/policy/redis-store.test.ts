@@ -148,7 +148,7 @@ test('killed mid-run: fail-open keeps serving, fail-closed answers 503, both rec
     }
     assert.ok(recovered, 'both recover when Redis returns');
     assert.ok(openLines.some((l) => l.includes('answering again')));
-    assert.ok(slowest < budget + 50, `slowest call ${slowest.toFixed(1)} ms, budget ${budget} ms`);
+    assert.ok(slowest < budget + 80, `slowest call ${slowest.toFixed(1)} ms, budget ${budget} ms`);
   } finally {
     await Promise.all([open.close(), closed.close()]);
   }

@@ -443,7 +443,7 @@ export class ClientConnection implements UpstreamOwner {
         }
       }
     } else {
-      this.#reqLeft = head.contentLength > 0 ? head.contentLength : 0;
+      this.#reqLeft = Math.max(head.contentLength, 0);
     }
     const chains = lr.policy !== null || route.policy !== null;
     if (chains) this.#runPolicies(route, path, 0);
@@ -615,7 +615,7 @@ export class ClientConnection implements UpstreamOwner {
     const buf = this.#buf;
     if (this.#reqLeft > 0) {
       const avail = buf.length - this.#pos;
-      const take = avail < this.#reqLeft ? avail : this.#reqLeft;
+      const take = Math.min(avail, this.#reqLeft);
       const ok = up.socket.write(
         take === buf.length && this.#pos === 0 ? buf : buf.subarray(this.#pos, this.#pos + take),
       );
@@ -846,7 +846,7 @@ export class ClientConnection implements UpstreamOwner {
     let ok = true;
     if (resp.body === BODY_LENGTH) {
       const avail = end - start;
-      const take = avail < this.#respLeft ? avail : this.#respLeft;
+      const take = Math.min(avail, this.#respLeft);
       ok = this.socket.write(take === buf.length ? buf : buf.subarray(start, start + take));
       this.#respLeft -= take;
       this.#bytesOut += take;

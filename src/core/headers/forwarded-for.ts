@@ -270,6 +270,7 @@ export class ListHeaderCursor {
       if (line.length > MAX_LINE_LENGTH) {
         // Reached a line over the cap: one poisoned position whose parse() refuses, then the end.
         this.#poisoned = true;
+        this.#quad = -1;
         this.#value = '';
         this.#start = 0;
         this.#end = 0;
@@ -349,23 +350,27 @@ export class ListHeaderCursor {
   }
 
   parse(): number {
+    // Fast path, small enough to be inlined into the walk: a plain dotted quad (read by next())
+    // needs no parse and no object; 0.0.0.0 goes the long way to be refused.
+    const n = this.#quad;
+    if (n > 0) {
+      this.v4 = n;
+      this.canonical = true; // our IPv4 parser accepts only the canonical dotted quad
+      this.port = -1;
+      this.#addrStart = this.#start;
+      this.#addrEnd = this.#end;
+      return OK;
+    }
+    return this.#parseOther();
+  }
+
+  #parseOther(): number {
     if (this.#poisoned) return LINE_OVER_CAP;
     const start = this.#start;
     const end = this.#end;
     if (start === end) return EMPTY;
     if (end - start > MAX_ENTRY_LENGTH) return TOO_LONG;
     const value = this.#value;
-    // Fast path: a plain dotted quad (read by next()) needs no parse and no object; 0.0.0.0
-    // falls through to be refused.
-    const n = this.#quad;
-    if (n > 0) {
-      this.v4 = n;
-      this.canonical = true; // our IPv4 parser accepts only the canonical dotted quad
-      this.port = -1;
-      this.#addrStart = start;
-      this.#addrEnd = end;
-      return OK;
-    }
     if (value.charCodeAt(start) !== 0x5b) {
       // A bare IPv6 (the usual non-IPv4 entry): one parse, no Endpoint object; canonical text
       // (what inet_ntop writes) is recognised in the same pass.

@@ -107,7 +107,11 @@ export interface GatewayRuntime {
 }
 
 export interface ListenerHandle {
-  /** Not yet listening: the caller calls `listen()` (host/port from the ListenerConfig, or its own). */
+  /**
+   * Not yet listening: the caller calls `listen()` (host/port from the ListenerConfig, or its own). The server
+   * already has an 'error' listener that ignores runtime accept errors (EMFILE, …) so they never crash the
+   * process; attach your own `once('error')` around `listen()` to see bind failures.
+   */
   readonly server: net.Server;
   /** Requests currently being processed (head received, response not yet finished). */
   inFlight(): number;

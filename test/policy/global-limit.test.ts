@@ -65,10 +65,11 @@ test('two gateway processes: one global limit through Redis, one each in memory'
   });
   const rate = { requests: 30, periodMs: '1m', burst: 30 };
 
+  // A generous budget, failing closed: a store error on a loaded box can never admit extra requests.
   const shared = writeConfig(
     dir,
     'shared',
-    baseConfig(upstream.port, { ...rate, store: 'redis' }, { url: redis.url, timeoutMs: 200 }),
+    baseConfig(upstream.port, { ...rate, store: 'redis' }, { url: redis.url, timeoutMs: 2000, failMode: 'closed' }),
   );
   const a = await spawnGateway(shared);
   children.push(a);

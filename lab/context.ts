@@ -51,14 +51,19 @@ export interface WhoamiReply {
   headers: [string, string][];
   client: { ip: string | null; reason: string };
   spoofAttempts: { header: string; value: string }[];
+  /** The pod that answered (each whoami pod has its own UTS namespace). */
+  host: string;
 }
 
 const CLIENT = join(ROOT, 'lab', 'client.ts');
 
 export class LabContext {
   readonly t: Topology;
-  constructor(t: Topology) {
+  /** What `sourceip config import --from ingress-nginx` printed for the guide's ConfigMap. */
+  readonly importedConfig: string;
+  constructor(t: Topology, importedConfig: string) {
     this.t = t;
+    this.importedConfig = importedConfig;
   }
 
   /** Makes the requests from inside namespace `ns`, one after another. */

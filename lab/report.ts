@@ -13,9 +13,9 @@ export function textTable(rows: readonly Row[]): string {
   const head = ['#', 'case', 'the guide says', 'the app saw', 'verdict'];
   const cells = rows.map((r) => [
     String(r.scenario),
-    cut(r.name, 70),
-    cut(r.expected, 60),
-    cut(r.observed, 60),
+    cut(r.name, 64),
+    cut(r.expected, 64),
+    cut(r.observed, 96),
     verdictOf(r),
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => (c[i] ?? '').length)));
@@ -32,6 +32,8 @@ export interface ReportInput {
   readonly scenarios: readonly Scenario[];
   readonly errors: readonly { scenario: number; message: string }[];
   readonly seconds: number;
+  /** Seconds per phase (topology, programs, each scenario, teardown). */
+  readonly phases: Record<string, number>;
   readonly date: Date;
   readonly versions: Record<string, string>;
 }
@@ -73,6 +75,12 @@ export function markdownReport(input: ReportInput): string {
     out.push(`**${s.id}. ${s.title}.** ${[...new Set(notes.map((r) => r.note))].join(' ')}`, '');
   }
   out.push(
+    '## Time',
+    '',
+    `${Object.entries(input.phases)
+      .map(([k, v]) => `${k} ${v.toFixed(1)} s`)
+      .join(', ')}; total ${input.seconds.toFixed(1)} s.`,
+    '',
     '## Topology',
     '',
     'See lab/README.md for the drawing. Namespaces `siplab-<pid>-*`, addresses in 198.18.0.0/15 and fd00::/8; ',

@@ -9,7 +9,7 @@
  *   npm run lab -- --clean       # only remove what earlier runs left
  *   npm run lab -- --out DIR     # report and state under DIR instead of lab/out
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -55,13 +55,8 @@ function missingTools(): string[] {
 }
 
 function version(cmd: string, args: string[], re: RegExp): string {
-  try {
-    const out = execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-    return re.exec(out)?.[1] ?? '?';
-  } catch (error) {
-    const e = error as { stderr?: string };
-    return re.exec(e.stderr ?? '')?.[1] ?? '?';
-  }
+  const r = spawnSync(cmd, args, { encoding: 'utf8' });
+  return re.exec(`${r.stdout ?? ''}${r.stderr ?? ''}`)?.[1] ?? '?';
 }
 
 async function main(): Promise<number> {
@@ -122,6 +117,8 @@ async function main(): Promise<number> {
     }
   });
 
+  const phases: Record<string, number> = {};
+  let tTeardown = performance.now();
   const rows: Row[] = [];
   const errors: { scenario: number; message: string }[] = [];
   try {
@@ -129,22 +126,27 @@ async function main(): Promise<number> {
     const tTopology = performance.now();
     const dir = join(outDir, `run-${runPid}`);
     rmSync(dir, { recursive: true, force: true });
-    await startServices(t, pm, dir);
+    const services = await startServices(t, pm, dir);
     const tServices = performance.now();
+    phases.topology = (tTopology - started) / 1000;
+    phases.programs = (tServices - tTopology) / 1000;
     console.error(
       `lab: topology ${((tTopology - started) / 1000).toFixed(1)} s, programs ready ${((tServices - tTopology) / 1000).toFixed(1)} s`,
     );
-    const ctx = new LabContext(t);
+    const ctx = new LabContext(t, services.importedConfig);
     for (const s of selected) {
+      const t0 = performance.now();
       try {
         rows.push(...(await s.run(ctx)));
       } catch (error) {
         errors.push({ scenario: s.id, message: (error as Error).message.slice(0, 500) });
       }
+      phases[`scenario ${s.id}`] = (performance.now() - t0) / 1000;
     }
   } catch (error) {
     errors.push({ scenario: 0, message: (error as Error).message.slice(0, 2000) });
   } finally {
+    tTeardown = performance.now();
     if (values.keep) {
       tornDown = true;
       pm.detach();
@@ -154,6 +156,7 @@ async function main(): Promise<number> {
     } else await teardown();
   }
   const seconds = (performance.now() - started) / 1000;
+  phases.teardown = (performance.now() - tTeardown) / 1000;
   const versions = {
     node: process.version,
     nginx: version('/usr/sbin/nginx', ['-v'], /nginx\/(\S+)/),
@@ -163,7 +166,7 @@ async function main(): Promise<number> {
   };
   console.log(textTable(rows));
   for (const e of errors) console.log(`ERROR in scenario ${e.scenario}: ${e.message}`);
-  const report = markdownReport({ rows, scenarios: selected, errors, seconds, date: new Date(), versions });
+  const report = markdownReport({ rows, scenarios: selected, errors, seconds, phases, date: new Date(), versions });
   writeFileSync(join(outDir, 'REPORT.md'), report);
   const failed = rows.filter((r) => verdictOf(r) === 'MISMATCH').length + errors.length;
   const gaps = rows.filter((r) => verdictOf(r) === 'KNOWN GAP');

@@ -196,21 +196,42 @@ export function importGuideConfig(): string {
 export interface Services {
   readonly dir: string;
   readonly all: Started[];
+  /** What `sourceip config import` printed for the guide's ConfigMap. */
+  readonly importedConfig: string;
 }
 
 /** Writes the configs and starts every program; resolves once each one is ready. */
 export async function startServices(t: Topology, pm: ProcessManager, dir: string): Promise<Services> {
   mkdirSync(dir, { recursive: true });
   const node = process.execPath;
+  // Each whoami pod gets its own UTS namespace named like the pod, so whoami's `host` says which pod answered.
   const whoami = (name: string, ns: string, port: number, extra: readonly string[]) =>
     pm.start(
       name,
       ns,
-      [node, CLI, 'whoami', '--listen', '::', '--port', String(port), '--log-level', 'info', ...extra],
+      [
+        'unshare',
+        '--uts',
+        'sh',
+        '-c',
+        'hostname "$0" && exec "$@"',
+        name,
+        node,
+        CLI,
+        'whoami',
+        '--listen',
+        '::',
+        '--port',
+        String(port),
+        '--log-level',
+        'info',
+        ...extra,
+      ],
       CLI,
     );
   const importedPath = join(dir, 'ingress-nginx-imported.yaml');
-  writeFileSync(importedPath, importGuideConfig());
+  const importedConfig = importGuideConfig();
+  writeFileSync(importedPath, importedConfig);
   const labPath = join(dir, 'sourceip-lab.yaml');
   writeFileSync(labPath, labGatewayConfig());
   const nginxPath = join(dir, 'nginx-app.conf');
@@ -233,7 +254,7 @@ export async function startServices(t: Topology, pm: ProcessManager, dir: string
   add(whoami('echo3', t.ns('echo3'), ports.echo, []), listening);
   // The application behind the ingress: believes the ingress pods' X-Real-IP.
   add(
-    whoami('whoami-app', t.ns('app'), ports.whoamiApp, [
+    whoami('app', t.ns('app'), ports.whoamiApp, [
       '--semantics',
       'single',
       '--header',
@@ -273,5 +294,5 @@ export async function startServices(t: Topology, pm: ProcessManager, dir: string
   const cdn = pm.start('haproxy-cdn', t.ns('cdn'), ['/usr/sbin/haproxy', '-db', '-f', cdnPath], cdnPath);
   all.push(cdn);
   await Promise.all(ready);
-  return { dir, all };
+  return { dir, all, importedConfig };
 }

@@ -16,8 +16,8 @@ export const scenario1: Scenario = {
         scenario: 1,
         name: `client ${addr.client.ip} → node1 ${node1}:${services.echoLocal.nodePort} (Local) → echo pod`,
         expected: `the app sees the client (${addr.client.ip})`,
-        observed: seen === null ? describe(result) : `app saw ${seen}`,
-        pass: seen === addr.client.ip,
+        observed: seen === null ? describe(result) : `app saw ${seen} (pod ${reply?.host})`,
+        pass: seen === addr.client.ip && reply?.host === 'echo1',
         note: 'Local: kube-proxy DNATs to the node-local pod and does not masquerade, so the source address survives.',
       },
     ];

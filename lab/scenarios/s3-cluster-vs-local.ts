@@ -18,8 +18,8 @@ export const scenario3: Scenario = {
       scenario: 3,
       name: `client → node2 ${node2}:${services.echoCluster.nodePort} (Cluster; pod on node1)`,
       expected: `the app sees a node address (node2 ${node2}), not the client`,
-      observed: clusterSeen === null ? describe(cluster.result) : `app saw ${clusterSeen}`,
-      pass: clusterSeen === node2,
+      observed: clusterSeen === null ? describe(cluster.result) : `app saw ${clusterSeen} (pod ${cluster.reply?.host})`,
+      pass: clusterSeen === node2 && cluster.reply?.host === 'echo1',
       note: 'Cluster: node2 DNATs to the pod on node1 and masquerades (KUBE-MARK-MASQ), so the reply comes back through it.',
     });
     const localFailed = !local.result.ok;
@@ -38,8 +38,9 @@ export const scenario3: Scenario = {
       scenario: 3,
       name: `client → node2 ${node2}:${services.echoDaemonSet.nodePort} (Local; DaemonSet: a pod on every node)`,
       expected: `the app sees the client (${addr.client.ip})`,
-      observed: dsSeen === null ? describe(daemonset.result) : `app saw ${dsSeen}`,
-      pass: dsSeen === addr.client.ip,
+      observed:
+        dsSeen === null ? describe(daemonset.result) : `app saw ${dsSeen} (pod ${daemonset.reply?.host}, node2's own)`,
+      pass: dsSeen === addr.client.ip && daemonset.reply?.host === 'echo2',
     });
     return rows;
   },

@@ -34,12 +34,13 @@ export const scenario4: Scenario = {
         'to X-Forwarded-For (compute-full-forwarded-for) and the app, trusting the pod network recursively, takes it.',
     });
     const spoofed = await nginxApp(ctx, ports.imported, '/', { 'X-Forwarded-For': FORGED });
+    const warned = ctx.importedConfig.includes('proxy-real-ip-cidr is unset');
     rows.push({
       scenario: 4,
       name: `same, with the guide's check -H "X-Forwarded-For: ${FORGED}" (proxy-real-ip-cidr default 0.0.0.0/0)`,
       expected: `spoofable: the ingress names ${FORGED} as the client; the chain reaches the app as "${FORGED}, ${client}"`,
-      observed: spoofed.text,
-      pass: spoofed.app?.xRealIp === FORGED && spoofed.app.xff === `${FORGED}, ${client}`,
+      observed: `${spoofed.text}${warned ? '; config import warned: proxy-real-ip-cidr unset = 0.0.0.0/0 (SIP-401)' : '; config import did NOT warn'}`,
+      pass: spoofed.app?.xRealIp === FORGED && spoofed.app.xff === `${FORGED}, ${client}` && warned,
       note:
         'With 0.0.0.0/0 trusted, the ingress believes any X-Forwarded-For: its client (X-Real-IP, its logs, its allow-lists and rate limits) ' +
         `is whatever the caller wrote. The test app's own $remote_addr stays ${client} only because it trusts the pod network alone and ` +

@@ -27,7 +27,7 @@ export const scenario9: Scenario = {
       {
         scenario: 9,
         name: `internet client [${addr.inet.ip6}] → LB [${addr.lb.wan6}]:${ports.lbProxy} (PROXY v2) → VIP (IPv4) → ingress → app`,
-        expected: `the app sees ${addr.inet.ip6} (PROXY family TCP6)`,
+        expected: `the app sees ${addr.inet.ip6} (carried by the PROXY v2 header over the IPv4 hop)`,
         observed: saw(proxied, String(proxied.reply?.client.ip)),
         pass: proxied.reply?.client.ip === addr.inet.ip6,
       },

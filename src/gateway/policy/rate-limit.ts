@@ -84,7 +84,11 @@ export interface RateLimiterDeps {
 
 /** Optional key part (issue 8: "optionally by another request property"). */
 export interface RateLimitKeyConfig {
-  /** Header whose value is added to the client key (e.g. `X-Api-Key`). */
+  /**
+   * Header whose value is added to the client key (e.g. `X-Api-Key`). It splits the client's
+   * budget: a client that changes the value gets a new budget, so use it only with a header
+   * verified before the limit (docs/policies.md).
+   */
   readonly keyHeader?: string;
 }
 

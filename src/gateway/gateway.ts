@@ -159,7 +159,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
   for (const warning of first.warnings) logger.warn({ source: first.source }, `config warning: ${warning}`);
 
   const policyContext: PolicyContext = { registry: metrics.registry, logger };
-  let policies = options.policies?.(config, policyContext);
+  let policies = policiesOrExplain(() => options.policies?.(config, policyContext), first);
   let runtime: GatewayRuntime;
   try {
     runtime = compileOrExplain(config, first, policies);
@@ -304,7 +304,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     const nextConfig = next.config;
     let nextPolicies: PolicyEngine | undefined;
     try {
-      nextPolicies = options.policies?.(nextConfig, policyContext);
+      nextPolicies = policiesOrExplain(() => options.policies?.(nextConfig, policyContext), next);
     } catch (error) {
       // e.g. an access-list file that no longer parses: keep the running config.
       return failure([error instanceof Error ? error.message : String(error)]);
@@ -548,14 +548,28 @@ function compileOrExplain(
   try {
     return compileRuntime(config, policies ? { policies } : {});
   } catch (error) {
-    if (error instanceof ConfigError && error.key && error.file === undefined) {
-      const where = checked.locate(error.key);
-      const prefix = `${error.key}: `;
-      const message = error.message.startsWith(prefix) ? error.message.slice(prefix.length) : error.message;
-      throw new ConfigError(message, { key: error.key, ...where });
-    }
-    throw error;
+    throw locateConfigError(error, checked);
   }
+}
+
+/** The policy factory's result, with its ConfigError pointed at the key's file:line. */
+function policiesOrExplain(build: () => PolicyEngine | undefined, checked: CheckResult): PolicyEngine | undefined {
+  try {
+    return build();
+  } catch (error) {
+    throw locateConfigError(error, checked);
+  }
+}
+
+/** A ConfigError that names a key but no file gets the key's file:line; anything else passes. */
+function locateConfigError(error: unknown, checked: CheckResult): unknown {
+  if (error instanceof ConfigError && error.key && error.file === undefined) {
+    const where = checked.locate(error.key);
+    const prefix = `${error.key}: `;
+    const message = error.message.startsWith(prefix) ? error.message.slice(prefix.length) : error.message;
+    return new ConfigError(message, { key: error.key, ...where });
+  }
+  return error;
 }
 
 function listen(server: NetServer, host: string, port: number): Promise<number> {

@@ -21,7 +21,7 @@ function once(req: LabRequest): Promise<LabResult> {
     // the dropped-SYN case (Local without an endpoint) never gets there.
     const timer = setTimeout(() => {
       r.destroy(Object.assign(new Error('timeout'), { code: 'timeout' }));
-    }, req.timeoutMs ?? 3000);
+    }, req.timeoutMs ?? 5000);
     const resolve = (result: LabResult) => {
       clearTimeout(timer);
       resolveOuter(result);

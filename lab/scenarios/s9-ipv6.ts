@@ -1,4 +1,4 @@
-import { describe, type Scenario } from '../context.ts';
+import { describe, proxyAloneGap, type Scenario } from '../context.ts';
 import { ports } from '../services.ts';
 import { addr, services } from '../topology.ts';
 
@@ -9,7 +9,10 @@ export const scenario9: Scenario = {
   async run(ctx) {
     const node1 = addr.nodes[0].ip6;
     const nodePort = await ctx.whoami('client', { url: `http://[${node1}]:${services.echoLocal.nodePort}/` });
-    const proxied = await ctx.whoami('inet', { url: `http://[${addr.lb.wan6}]:${ports.lbProxy}/` });
+    const accepted = { listener: 'proxy', outcome: 'accepted' };
+    const before = await ctx.metric('sourceip_proxy_protocol_total', accepted);
+    const proxied = await ctx.whoami('inet', { url: `http://[${addr.lb.wan6}]:${ports.lbProxy}/`, timeoutMs: 4000 });
+    const acceptedDelta = (await ctx.metric('sourceip_proxy_protocol_total', accepted)) - before;
     const vip6 = await ctx.whoami('inet', {
       url: `http://[${addr.vip6}]:${ports.public}/`,
       headers: { 'X-Forwarded-For': '2001:db8::66' },
@@ -30,6 +33,7 @@ export const scenario9: Scenario = {
         expected: `the app sees ${addr.inet.ip6} (carried by the PROXY v2 header over the IPv4 hop)`,
         observed: saw(proxied, String(proxied.reply?.client.ip)),
         pass: proxied.reply?.client.ip === addr.inet.ip6,
+        knownGap: proxyAloneGap(proxied.result, acceptedDelta),
       },
       {
         scenario: 9,

@@ -689,16 +689,6 @@ export class ClientConnection implements UpstreamOwner {
       this.#destroyUpstream();
       return;
     }
-    // Head and body leave in one writev (one syscall) instead of one write each.
-    this.socket.cork();
-    try {
-      this.#onResponseHeadBytes(chunk);
-    } finally {
-      this.socket.uncork();
-    }
-  }
-
-  #onResponseHeadBytes(chunk: Buffer): void {
     const resp = this.#resp;
     if (this.#upBuf === null || this.#upPos >= this.#upBuf.length) {
       this.#upBuf = chunk;
@@ -775,12 +765,24 @@ export class ClientConnection implements UpstreamOwner {
       this.#responseComplete();
       return;
     }
-    this.socket.write(text, 'latin1');
     if (resp.body === BODY_NONE) {
+      this.socket.write(text, 'latin1');
       this.#respState = R_DONE;
       this.#responseComplete();
       return;
     }
+    // Head and the first body bytes leave in one writev (one syscall) instead of one write each.
+    this.socket.cork();
+    try {
+      this.socket.write(text, 'latin1');
+      this.#startBody(buf, bodyStart);
+    } finally {
+      this.socket.uncork();
+    }
+  }
+
+  #startBody(buf: Buffer, bodyStart: number): void {
+    const resp = this.#resp;
     this.#respState = R_BODY;
     if (resp.body === BODY_LENGTH) this.#respLeft = resp.contentLength;
     else if (resp.body === BODY_CHUNKED) {

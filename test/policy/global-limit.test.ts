@@ -31,6 +31,7 @@ function baseConfig(upstreamPort: number, rateLimit: Record<string, unknown>, re
     upstreams: [{ name: 'app', targets: [`127.0.0.1:${upstreamPort}`] }],
     routes: [{ name: 'api', pathPrefix: '/', upstream: 'app', rateLimit }],
     log: { level: 'info', access: false },
+    admin: { host: '127.0.0.1', port: 0 },
     drainTimeoutMs: 1000,
     ...(redis ? { redis } : {}),
   };
@@ -88,6 +89,20 @@ test('two gateway processes: one global limit through Redis, one each in memory'
   assert.ok(
     global.statuses.some((s, i) => s === 429 && i % 2 === 0) &&
       global.statuses.some((s, i) => s === 429 && i % 2 === 1),
+  );
+
+  // sourceip gateway serves the top-N of limited clients and the policy counters on its admin listener.
+  const top = await get(a.port('admin'), '/debug/top-limited');
+  assert.equal(top.status, 200);
+  const entries = (JSON.parse(top.body) as { top: { key: string; policy: string }[] }).top;
+  assert.ok(
+    entries.some((e) => e.key === '127.0.0.1' && e.policy === 'route:api/rate-limit'),
+    top.body,
+  );
+  const metrics = await get(a.port('admin'), '/metrics');
+  assert.match(
+    metrics.body,
+    /sourceip_policy_decisions_total\{listener="public",route="api",policy="route:api\/rate-limit",decision="limit"\} \d+/,
   );
 
   const memory = writeConfig(dir, 'memory', baseConfig(upstream.port, { ...rate, store: 'memory' }));

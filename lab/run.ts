@@ -14,7 +14,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { cleanRun, cleanStale } from './cleanup.ts';
-import { LabContext, type Row, type Scenario, verdictOf } from './context.ts';
+import { describe, LabContext, type Row, type Scenario, verdictOf } from './context.ts';
 import { ProcessManager, writeState } from './processes.ts';
 import { markdownReport, textTable } from './report.ts';
 import { scenario1 } from './scenarios/s1-same-segment.ts';
@@ -26,8 +26,8 @@ import { scenario6 } from './scenarios/s6-cdn.ts';
 import { scenario7 } from './scenarios/s7-two-profiles.ts';
 import { scenario8 } from './scenarios/s8-proxy-protocol.ts';
 import { scenario9 } from './scenarios/s9-ipv6.ts';
-import { ROOT, startServices } from './services.ts';
-import { buildTopology, Topology } from './topology.ts';
+import { ports, ROOT, startServices } from './services.ts';
+import { addr, buildTopology, type NsName, Topology } from './topology.ts';
 
 const SCENARIOS: readonly Scenario[] = [
   scenario1,
@@ -57,6 +57,27 @@ function missingTools(): string[] {
 function version(cmd: string, args: string[], re: RegExp): string {
   const r = spawnSync(cmd, args, { encoding: 'utf8' });
   return re.exec(`${r.stdout ?? ''}${r.stderr ?? ''}`)?.[1] ?? '?';
+}
+
+/**
+ * nginx and HAProxy print no ready line: wait (bounded) until every chain answers 200 once — the
+ * nginx ingress and the gateway in front of the nginx app, the LB and the CDN in front of the gateway.
+ */
+async function warmUp(ctx: LabContext): Promise<void> {
+  const checks: [NsName, string][] = [
+    ['client', `http://${addr.vip}:${ports.nginxIngress}/`],
+    ['client', `http://${addr.vip}:${ports.imported}/`],
+    ['inet', `http://${addr.lb.wan}:${ports.lbHttp}/`],
+    ['inet', `http://${addr.cdn.ip}:${ports.cdnHttp}/`],
+  ];
+  const deadline = Date.now() + 20_000;
+  for (let attempt = 0; ; attempt++) {
+    const results = await Promise.all(checks.map(([ns, url]) => ctx.request(ns, { url, retryUntilMs: 2000 })));
+    const failing = results.flatMap((r, i) => (r.ok && r.status === 200 ? [] : [`${checks[i]?.[1]}: ${describe(r)}`]));
+    if (failing.length === 0) return;
+    if (Date.now() > deadline || attempt >= 40) throw new Error(`programs not answering: ${failing.join('; ')}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
 }
 
 async function main(): Promise<number> {
@@ -127,13 +148,14 @@ async function main(): Promise<number> {
     const dir = join(outDir, `run-${runPid}`);
     rmSync(dir, { recursive: true, force: true });
     const services = await startServices(t, pm, dir);
+    const ctx = new LabContext(t, services.importedConfig);
+    await warmUp(ctx);
     const tServices = performance.now();
     phases.topology = (tTopology - started) / 1000;
     phases.programs = (tServices - tTopology) / 1000;
     console.error(
       `lab: topology ${((tTopology - started) / 1000).toFixed(1)} s, programs ready ${((tServices - tTopology) / 1000).toFixed(1)} s`,
     );
-    const ctx = new LabContext(t, services.importedConfig);
     for (const s of selected) {
       const t0 = performance.now();
       try {

@@ -29,6 +29,8 @@ export const ports = {
   internal: 85,
   proxyRequired: 86,
   noProxy: 87,
+  /** Real nginx rendered the way ingress-nginx renders the guide's ConfigMap (the reference for :80). */
+  nginxIngress: 88,
   admin: 9480,
   /** On the cloud LB: HTTP with X-Forwarded-For, then TCP with/without PROXY v2. */
   lbHttp: 80,
@@ -104,6 +106,43 @@ http {
       default_type text/plain;
       # the guide's two values, plus X-Real-IP (what the ingress itself decided)
       return 200 "remote_addr=$remote_addr xff=$http_x_forwarded_for x_real_ip=$http_x_real_ip\\n";
+    }
+  }
+}
+`;
+}
+
+/**
+ * Real nginx configured the way ingress-nginx's nginx.tmpl renders the guide's ConfigMap
+ * (`use-forwarded-headers`, `compute-full-forwarded-for`, `proxy-real-ip-cidr` unset = 0.0.0.0/0):
+ * realip from 0.0.0.0/0 with `real_ip_recursive on`, `X-Real-IP $remote_addr`, and
+ * `X-Forwarded-For $full_x_forwarded_for` (incoming header + `$realip_remote_addr`).
+ */
+export function nginxIngressConfig(dir: string): string {
+  return `pid ${join(dir, 'nginx.pid')};
+error_log ${join(dir, 'nginx-error.log')} warn;
+worker_processes 1;
+events { worker_connections 256; }
+http {
+  access_log off;
+  client_body_temp_path ${join(dir, 'nginx-body')};
+  proxy_temp_path ${join(dir, 'nginx-proxy')};
+  fastcgi_temp_path ${join(dir, 'nginx-fastcgi')};
+  uwsgi_temp_path ${join(dir, 'nginx-uwsgi')};
+  scgi_temp_path ${join(dir, 'nginx-scgi')};
+  set_real_ip_from 0.0.0.0/0;
+  real_ip_header X-Forwarded-For;
+  real_ip_recursive on;
+  map $http_x_forwarded_for $full_x_forwarded_for {
+    default "$http_x_forwarded_for, $realip_remote_addr";
+    '' "$realip_remote_addr";
+  }
+  server {
+    listen ${ports.nginxIngress};
+    location / {
+      proxy_set_header X-Real-IP $remote_addr;
+      proxy_set_header X-Forwarded-For $full_x_forwarded_for;
+      proxy_pass http://${pods.app.ip}:${ports.nginxApp};
     }
   }
 }
@@ -236,6 +275,10 @@ export async function startServices(t: Topology, pm: ProcessManager, dir: string
   writeFileSync(labPath, labGatewayConfig());
   const nginxPath = join(dir, 'nginx-app.conf');
   writeFileSync(nginxPath, nginxAppConfig(dir));
+  const ingressDir = join(dir, 'nginx-ingress');
+  mkdirSync(ingressDir, { recursive: true });
+  const nginxIngressPath = join(ingressDir, 'nginx.conf');
+  writeFileSync(nginxIngressPath, nginxIngressConfig(ingressDir));
   const lbPath = join(dir, 'haproxy-lb.cfg');
   writeFileSync(lbPath, lbConfig());
   const cdnPath = join(dir, 'haproxy-cdn.cfg');
@@ -289,6 +332,24 @@ export async function startServices(t: Topology, pm: ProcessManager, dir: string
     nginxPath,
   );
   all.push(nginx);
+  all.push(
+    pm.start(
+      'nginx-ingress',
+      t.ns('ingress'),
+      [
+        '/usr/sbin/nginx',
+        '-p',
+        ingressDir,
+        '-e',
+        join(ingressDir, 'nginx-error.log'),
+        '-c',
+        nginxIngressPath,
+        '-g',
+        'daemon off;',
+      ],
+      nginxIngressPath,
+    ),
+  );
   const lb = pm.start('haproxy-lb', t.ns('lb'), ['/usr/sbin/haproxy', '-db', '-f', lbPath], lbPath);
   all.push(lb);
   const cdn = pm.start('haproxy-cdn', t.ns('cdn'), ['/usr/sbin/haproxy', '-db', '-f', cdnPath], cdnPath);

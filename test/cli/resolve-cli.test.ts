@@ -46,6 +46,8 @@ test('--jsonl: one answer line per input line, in order, with errors in place', 
       ],
       trusted: ['10.0.0.0/8'],
     }),
+    req({ peer: '9.9.9.9', peerPort: 70000 }),
+    req({ peer: '9.9.9.9', peerPort: 5555, semantics: 'strict', trusted: ['10.0.0.0/8'] }),
   ];
   const { code, stdout } = await run(['resolve', '--jsonl'], lines.join('\n')); // no trailing newline
   assert.equal(code, 0);
@@ -66,6 +68,8 @@ test('--jsonl: one answer line per input line, in order, with errors in place', 
       'null|null|invalid-entry',
       'error:line longer than 104',
       '2001:db8::1|4711|rightmost-untrusted',
+      'error:"peerPort" must be a',
+      '9.9.9.9|5555|untrusted-peer',
     ],
   );
   assert.deepEqual(Object.keys(answers[0]), ['client', 'port', 'reason', 'trace']);

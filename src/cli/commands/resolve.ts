@@ -251,6 +251,12 @@ export function resolveJsonlLine(line: string, cache: ResolverCache): string {
     }
     const resolver = cache.get(options as ResolverOptions);
     if (typeof resolver === 'string') return errorLine(resolver);
+    if (r.peerPort !== undefined && r.peerPort !== null) {
+      const p = r.peerPort;
+      if (typeof p !== 'number' || !Number.isInteger(p) || p < 0 || p > 65535) {
+        return errorLine('"peerPort" must be an integer from 0 to 65535');
+      }
+    }
     const peerPort = typeof r.peerPort === 'number' ? r.peerPort : undefined;
     const result = resolver.resolve(
       {

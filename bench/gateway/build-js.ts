@@ -40,6 +40,8 @@ export function buildJs(): (file: string) => string {
       writeFileSync(out, code);
     }
   }
-  writeFileSync(join(JS_ROOT, 'package.json'), '{"type":"module"}\n');
+  // ESM, and the version the CLI prints (src/cli/version.ts reads ../../package.json).
+  const { name, version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as Record<string, string>;
+  writeFileSync(join(JS_ROOT, 'package.json'), `${JSON.stringify({ name, version, type: 'module' })}\n`);
   return (file) => join(JS_ROOT, file.replace(/\.ts$/, '.js'));
 }

@@ -16,7 +16,7 @@
  * SOURCEIP_BENCH_CONNECTIONS (default 50). Writes the `gateway` section of bench/RESULTS.md.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -68,13 +68,25 @@ function program(name: string): string {
   return found;
 }
 
-/** Starts a Node peer script (JavaScript copy) and waits for its `ready` line. */
-async function nodePeer(name: string, script: string, args: string[], count = 1): Promise<Peer> {
-  const port = Number(args[0]);
+/**
+ * Starts a Node peer script (JavaScript copy) and waits for its `ready` line — or, with `port`, for the
+ * port to open (the CLI, whose stdout is its access log).
+ */
+async function nodePeer(
+  name: string,
+  script: string,
+  args: string[],
+  count = 1,
+  port = Number(args[0]),
+): Promise<Peer> {
   const children: ChildProcess[] = [];
+  const waitsForLine = port === Number(args[0]);
   for (let i = 0; i < count; i++) {
-    const child = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [script, ...args], {
+      stdio: ['ignore', waitsForLine ? 'pipe' : 'ignore', 'inherit'],
+    });
     children.push(child);
+    if (!waitsForLine) break;
     await new Promise<void>((resolve, reject) => {
       let out = '';
       const timer = setTimeout(() => reject(new Error(`${name} did not start`)), 10_000);
@@ -206,6 +218,31 @@ async function main(): Promise<void> {
 
     const gwPort = await freePort();
     peers.push(await nodePeer('sourceip gateway', js('bench/gateway/peers/sourceip.ts'), [String(gwPort), target]));
+
+    // The real command: config file, JSON access log (to /dev/null), metrics, admin listener.
+    const cliPort = await freePort();
+    const configDir = mkdtempSync(join(tmpdir(), 'sip-bench-gw-'));
+    cleanups.push(async () => rmSync(configDir, { recursive: true, force: true }));
+    const configFile = join(configDir, 'sourceip.yaml');
+    writeFileSync(
+      configFile,
+      JSON.stringify({
+        listeners: [{ name: 'public', host: '127.0.0.1', port: cliPort, trust: 'direct' }],
+        upstreams: [{ name: 'app', targets: [target], keepAlive: 256 }],
+        routes: [{ name: 'all', pathPrefix: '/', upstream: 'app' }],
+        admin: { host: '127.0.0.1', port: await freePort() },
+        log: { level: 'info', access: true },
+      }),
+    );
+    peers.push(
+      await nodePeer(
+        'sourceip gateway command (access log + metrics)',
+        js('bench/gateway/peers/sourceip-cli.ts'),
+        ['gateway', '--config', configFile],
+        1,
+        cliPort,
+      ),
+    );
 
     const nginxPort = await freePort();
     const nginxProxy = await startNginx(

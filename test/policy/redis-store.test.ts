@@ -249,3 +249,24 @@ test('requests right after start-up wait for the first connection (within the bu
     await store.close();
   }
 });
+
+test('Redis down from the start: after the first failed attempt calls fail fast, not after the budget', {
+  skip,
+}, async () => {
+  const { freePort } = await import('../gateway/external.ts');
+  const nobody = await freePort(); // nothing listens there
+  const store = new RedisStore({ url: `redis://127.0.0.1:${nobody}`, timeoutMs: 300 });
+  try {
+    const params = gcraParams(10, 1000);
+    // The first call waits for the first attempt (refused at once here), then fails: well within the budget.
+    let start = performance.now();
+    await assert.rejects(store.take('down', params), StoreUnavailableError);
+    assert.ok(performance.now() - start < 300, `first call ${(performance.now() - start).toFixed(0)} ms`);
+    start = performance.now();
+    for (let i = 0; i < 5; i++) await assert.rejects(store.take('down', params), StoreUnavailableError);
+    const perCall = (performance.now() - start) / 5;
+    assert.ok(perCall < 50, `${perCall.toFixed(1)} ms per call while down`);
+  } finally {
+    await store.close();
+  }
+});

@@ -105,7 +105,11 @@ export class RedisStore implements RateLimitStore {
   readonly #prefix: string;
   readonly #timeoutMs: number;
   #everReady = false;
+  /** True once the first connection attempt succeeded or failed. */
+  #firstAttemptDone = false;
   readonly #firstReady: Promise<void>;
+  /** Settles when the first connection attempt succeeded or failed. */
+  readonly #firstAttempt: Promise<void>;
 
   constructor(options: RedisStoreOptions) {
     this.#prefix = options.keyPrefix ?? 'sourceip:rl:';
@@ -157,8 +161,18 @@ export class RedisStore implements RateLimitStore {
     this.#firstReady = new Promise<void>((resolve) => {
       client.once('ready', () => {
         this.#everReady = true;
+        this.#firstAttemptDone = true;
         resolve();
       });
+    });
+    // The first connection attempt failed: from now on calls fail fast while disconnected
+    // (waiting for a server that is down would add the whole budget to every request).
+    this.#firstAttempt = new Promise<void>((resolve) => {
+      const settle = (): void => {
+        this.#firstAttemptDone = true;
+        resolve();
+      };
+      for (const event of ['ready', 'reconnecting', 'end', 'error', 'node error']) client.once(event, settle);
     });
     this.#client = client;
     this.#sweepMs = Math.max(1, Math.floor(options.timeoutMs / 4));
@@ -188,13 +202,26 @@ export class RedisStore implements RateLimitStore {
   }
 
   take(key: string, params: GcraParams): Promise<GcraDecision> {
-    // Until the first connection is up, wait for it within the budget instead of failing at once:
-    // requests arriving just after start-up are decided, not waved through (or refused).
+    // During the first connection attempt, wait for it within the budget instead of failing at
+    // once: requests arriving just after start-up are decided, not waved through (or refused).
     if (!this.#everReady) {
-      if (this.#client.status !== 'ready') return this.ready(this.#timeoutMs).then(() => this.#take(key, params));
-      this.#everReady = true;
+      if (this.#client.status === 'ready') this.#everReady = true;
+      else if (!this.#firstAttemptDone) return this.#afterFirstAttempt().then(() => this.#take(key, params));
     }
     return this.#take(key, params);
+  }
+
+  /** Resolves when the first connection attempt is over, rejects once the budget is spent. */
+  #afterFirstAttempt(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        reject(new StoreUnavailableError('unreachable', `redis not connected within ${this.#timeoutMs} ms`));
+      }, this.#timeoutMs);
+      this.#firstAttempt.then(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
   }
 
   #take(key: string, params: GcraParams): Promise<GcraDecision> {

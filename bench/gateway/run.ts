@@ -383,6 +383,13 @@ backend be
         `≥ 3× best Node proxy → ${(gateway.rps / bestNode).toFixed(2)}× ${gateway.rps >= 3 * bestNode ? '✓' : '✗'}; ` +
         `p99 ≤ 1.5× nginx → ${(gateway.p99 / nginx.p99).toFixed(2)}× ${gateway.p99 <= 1.5 * nginx.p99 ? '✓' : '✗'}; ` +
         `RSS ≤ 60 MB → ${gateway.rss.toFixed(1)} MB ${gateway.rss <= 60 ? '✓' : '✗'}.`,
+      '',
+      'Reading the table: CPU µs/req is the steadiest column on a shared machine (req/s and p99 move with other ' +
+        'load; the ratios come from the same interleaved rounds). The `node:net byte pipe` row copies bytes between ' +
+        'one client and one upstream socket without any HTTP work: it is what Node’s socket layer costs here (two ' +
+        'reads, two writes, the stream machinery) and bounds any Node proxy; the gateway’s HTTP work is the difference ' +
+        'between its row and that one. Peak RSS counts the node binary’s file-backed pages (shared between processes); ' +
+        'the pipe row is Node’s RSS floor.',
     ];
     const markdown = lines.join('\n');
     process.stdout.write(`${markdown}\n`);

@@ -58,7 +58,7 @@ test('Sentinel: the store finds the master through the sentinel', { skip, timeou
 
   const store = new RedisStore({
     url: 'redis://127.0.0.1',
-    timeoutMs: 500,
+    timeoutMs: 5000,
     sentinels: [{ host: '127.0.0.1', port: sentinelPort }],
     sentinelName: 'sipmaster',
   });
@@ -135,8 +135,8 @@ test('Cluster: keys spread over three masters, each one limited atomically', { s
   );
 
   const nodes = ports.map((p) => `127.0.0.1:${p}`);
-  const a = new RedisStore({ url: 'redis://127.0.0.1', timeoutMs: 1000, cluster: nodes });
-  const b = new RedisStore({ url: 'redis://127.0.0.1', timeoutMs: 1000, cluster: [nodes[2]!] });
+  const a = new RedisStore({ url: 'redis://127.0.0.1', timeoutMs: 5000, cluster: nodes });
+  const b = new RedisStore({ url: 'redis://127.0.0.1', timeoutMs: 5000, cluster: [nodes[2]!] });
   try {
     await Promise.all([a.ready(10_000), b.ready(10_000)]);
     const params = gcraParams(1, 60_000, 5);

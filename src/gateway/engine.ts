@@ -29,9 +29,7 @@ export type GatewayErrorKind =
   | 'upstream-reset'
   | 'upstream-protocol'
   | 'client-abort'
-  | 'policy-deny'
-  | 'strict-refusal'
-  | 'draining';
+  | 'policy-deny';
 
 /** One line of the access log, given to {@link GatewayObserver.requestDone} once per request. */
 export interface AccessRecord {

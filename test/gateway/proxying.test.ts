@@ -487,6 +487,13 @@ describe('TLS listener', () => {
     assert.equal(echo.received.at(-1)!.h['x-forwarded-proto'], 'https');
   });
 
+  test('a TLS handshake that never completes is cut after headerTimeoutMs', { skip }, async () => {
+    const started = Date.now();
+    const res = await rawExchange(gw.ports[0]!, Buffer.from([0x16, 0x03, 0x01]), { quietMs: 5000, maxMs: 6000 });
+    assert.equal(res.closed, true);
+    assert.ok(Date.now() - started < 4000);
+  });
+
   test('PROXY header before TLS (bytes after the header handed to TLS)', { skip }, async () => {
     const header = Buffer.from(
       encodeProxyHeader({

@@ -76,7 +76,13 @@ export function createListenerImpl(
       const inner = initial !== null && initial.length > 0 ? prepend(socket, initial) : socket;
       const tlsSocket = new tlsModule.TLSSocket(inner, { isServer: true, secureContext });
       tlsSocket.on('error', () => socket.destroy());
-      tlsSocket.once('secure', () => new ClientConnection(tlsSocket, runtime, lr, state, origin, null));
+      // A handshake that never finishes is a slowloris one layer down: same deadline as a request head.
+      const handshake = setTimeout(() => socket.destroy(), runtime.limits.headerTimeoutMs || 10_000);
+      socket.once('close', () => clearTimeout(handshake));
+      tlsSocket.once('secure', () => {
+        clearTimeout(handshake);
+        new ClientConnection(tlsSocket, runtime, lr, state, origin, null);
+      });
     };
     if (mode === 'off') {
       start(origin0, null);

@@ -344,6 +344,39 @@ describe('timeouts', () => {
   });
 });
 
+test('a client that stops reading the response is cut after idleTimeoutMs, and the upstream with it', async () => {
+  let upstreamClosed = false;
+  const big = await startEcho((_req, res) => {
+    res.writeHead(200, { 'content-length': 64 * 1024 * 1024 });
+    const chunk = Buffer.alloc(1024 * 1024, 'x');
+    const pump = () => {
+      while (res.write(chunk)) {}
+    };
+    res.on('drain', pump);
+    res.on('close', () => {
+      upstreamClosed = true;
+    });
+    pump();
+    return true;
+  });
+  const observer = recordingObserver();
+  const gw = await startGateway(
+    gatewayConfig({ upstream: `127.0.0.1:${big.port}`, limits: { idleTimeoutMs: 300, maxBodyBytes: 1024 } }),
+    observer,
+  );
+  const socket = net.connect({ port: gw.port, host: '127.0.0.1' });
+  socket.on('error', () => {});
+  socket.pause(); // never read
+  socket.write('GET /big HTTP/1.1\r\nHost: a\r\n\r\n');
+  const deadline = Date.now() + 5000;
+  while (!upstreamClosed && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  assert.equal(upstreamClosed, true);
+  assert.equal(observer.records.at(-1)?.error, 'client-abort');
+  socket.destroy();
+  await gw.close();
+  await big.close();
+});
+
 describe('PROXY protocol listener modes', () => {
   let echo: EchoServer;
   let gw: RunningGateway;

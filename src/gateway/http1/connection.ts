@@ -60,6 +60,8 @@ const D_HEADER = 1;
 const D_IDLE = 2;
 const D_REQUEST = 3;
 const D_CLOSE = 4;
+/** The client stopped reading the response (send_timeout in nginx terms). */
+const D_SEND = 5;
 
 const CRLF = Buffer.from('\r\n', 'latin1');
 const LAST_CHUNK = Buffer.from('0\r\n\r\n', 'latin1');
@@ -326,6 +328,10 @@ export class ClientConnection implements UpstreamOwner {
   }
 
   #onClientDrain(): void {
+    if (this.#deadlineKind === D_SEND) {
+      this.#deadline = 0;
+      this.#deadlineKind = D_NONE;
+    }
     const up = this.#up;
     if (up !== null) up.socket.resume();
   }
@@ -887,7 +893,10 @@ export class ClientConnection implements UpstreamOwner {
       ok = this.socket.write(start === 0 && end === buf.length ? buf : buf.subarray(start, end));
       this.#bytesOut += end - start;
     }
-    if (!ok) up.socket.pause();
+    if (!ok) {
+      up.socket.pause();
+      if (this.#deadlineKind === D_NONE) this.#setDeadline(D_SEND, this.#rt.limits.idleTimeoutMs);
+    }
   }
 
   readonly #clientSink = (b: Buffer, s: number, e: number): void => {

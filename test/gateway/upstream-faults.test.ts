@@ -28,6 +28,7 @@ const ANSWERS: Record<string, (socket: net.Socket) => void> = {
     setTimeout(() => s.destroy(), 20);
   },
   '/no-length': (s) => s.end('HTTP/1.1 200 OK\r\n\r\nuntil close'),
+  '/stall-mid-body': (s) => s.write('HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n0123456789'),
   '/huge-head': (s) => s.write(`HTTP/1.1 200 OK\r\nX-Big: ${'a'.repeat(100_000)}\r\nContent-Length: 2\r\n\r\nok`),
   '/extra-bytes': (s) =>
     s.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokHTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nEVIL!'),
@@ -63,7 +64,7 @@ describe('a misbehaving upstream', () => {
     await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
     observer = recordingObserver();
     gw = await startGateway(
-      gatewayConfig({ upstream: `127.0.0.1:${(upstream.address() as net.AddressInfo).port}` }),
+      gatewayConfig({ upstream: `127.0.0.1:${(upstream.address() as net.AddressInfo).port}`, responseTimeoutMs: 500 }),
       observer,
     );
   });
@@ -89,6 +90,7 @@ describe('a misbehaving upstream', () => {
     ['/unasked-101', 502, 'upstream:default:protocol'],
     ['/reset-mid-body', 'cut'],
     ['/bad-chunk', 'cut', 'upstream:default:protocol'],
+    ['/stall-mid-body', 'cut', 'upstream:default:timeout'],
   ];
   for (const [path, want, event] of expectations) {
     test(`${path}: ${want === 'cut' ? 'the client connection is cut' : want}, then the next request works`, async () => {

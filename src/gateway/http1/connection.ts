@@ -241,6 +241,12 @@ export class ClientConnection implements UpstreamOwner {
     if (this.#upDeadline !== 0 && now >= this.#upDeadline) {
       this.#upDeadline = 0;
       if (this.#respState === R_HEAD || this.#state === S_PENDING) this.#upstreamFailed('timeout');
+      else if (this.#respState === R_BODY && this.#state !== S_TUNNEL) {
+        // The upstream stalled mid-body. While the client is not reading, the stall is the client's.
+        if (this.#deadlineKind === D_SEND) return;
+        if (this.#route !== null) this.#ls.observer.upstreamError(this.#route.name, 'timeout');
+        this.#abortMidResponse('upstream-timeout');
+      }
     }
   }
 
@@ -333,7 +339,13 @@ export class ClientConnection implements UpstreamOwner {
       this.#deadlineKind = D_NONE;
     }
     const up = this.#up;
-    if (up !== null) up.socket.resume();
+    if (up !== null) {
+      // The upstream was paused by us: its read deadline starts again now.
+      if (this.#respState === R_BODY && this.#route !== null) {
+        this.#upDeadline = performance.now() + this.#route.pool.responseTimeoutMs;
+      }
+      up.socket.resume();
+    }
   }
 
   #onClose(): void {
@@ -687,6 +699,8 @@ export class ClientConnection implements UpstreamOwner {
     }
     const rs = this.#respState;
     if (rs === R_BODY) {
+      // The upstream must keep sending: responseTimeoutMs between reads (nginx proxy_read_timeout).
+      this.#upDeadline = performance.now() + this.#route!.pool.responseTimeoutMs;
       this.#forwardResponse(chunk, 0, chunk.length);
       return;
     }
@@ -790,6 +804,7 @@ export class ClientConnection implements UpstreamOwner {
   #startBody(buf: Buffer, bodyStart: number): void {
     const resp = this.#resp;
     this.#respState = R_BODY;
+    this.#upDeadline = performance.now() + this.#route!.pool.responseTimeoutMs;
     if (resp.body === BODY_LENGTH) this.#respLeft = resp.contentLength;
     else if (resp.body === BODY_CHUNKED) {
       const dec = this.#respDec ?? new ChunkedDecoder(Number.MAX_SAFE_INTEGER, 65536);
@@ -904,6 +919,7 @@ export class ClientConnection implements UpstreamOwner {
   };
 
   #responseComplete(): void {
+    this.#upDeadline = 0;
     if (this.#state === S_SENT) this.#finishExchange();
     else if (this.#state === S_BODY) {
       // The upstream answered before the request body was complete: that connection is unusable and

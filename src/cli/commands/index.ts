@@ -4,6 +4,7 @@ import { registerDemo } from './demo.ts';
 import { registerDoctor } from './doctor.ts';
 import { registerGateway } from './gateway.ts';
 import { registerPresets } from './presets.ts';
+import { registerProbe } from './probe.ts';
 import { registerProxyProtocol } from './proxy-protocol.ts';
 import { registerResolve } from './resolve.ts';
 import { registerWhoami } from './whoami.ts';
@@ -21,4 +22,5 @@ export const commands: ReadonlyArray<(program: Command) => void> = [
   registerConfig,
   registerDoctor,
   registerPresets,
+  registerProbe,
 ];

@@ -125,6 +125,16 @@ describe('smuggling corpus through the gateway to nginx', () => {
     await program?.stop();
   });
 
+  test('nginx itself answers 400 to identical duplicate Content-Length lines (the rule we copied)', {
+    skip: typeof nginx === 'string' ? false : nginx.skip,
+  }, async () => {
+    const res = await rawExchange(
+      port,
+      'POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\nhello',
+    );
+    assert.equal(finals(res.text)[0]?.status, 400);
+  });
+
   for (const [i, c] of SMUGGLING_CASES.entries()) {
     test(c.name, { skip: typeof nginx === 'string' ? false : nginx.skip }, async () => {
       const seen = lines().length;

@@ -42,8 +42,16 @@ export interface ExternalProgram {
   stop(): Promise<void>;
 }
 
+/** Programs still running, killed if this process exits without stopping them (a failed hook, a throw). */
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGTERM'); // nginx's master then stops its workers
+});
+
 function run(bin: string, args: string[], dir: string, ports: readonly number[]): Promise<ExternalProgram> {
   const child = spawn(bin, args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+  running.add(child);
+  child.once('exit', () => running.delete(child));
   let stderr = '';
   child.stderr?.on('data', (c: Buffer) => {
     stderr += c.toString();

@@ -180,7 +180,8 @@ export async function runProbe(options: ProbeOptions): Promise<ProbeReport> {
   };
 }
 
-function baselineResult(
+/** The verdict of the baseline request. Exported for the unit table. */
+export function baselineResult(
   echo: EchoReading,
   status: number,
   expected: string,

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ProbeReport } from './probe.ts';
-import { renderJson, renderText } from './render.ts';
+import { renderJson, renderText, useColour } from './render.ts';
 
 const report: ProbeReport = {
   url: 'http://127.0.0.1:8081/',
@@ -109,3 +109,14 @@ test('text: the NAT caveat when our socket address is the expectation', () => {
 test('json: the report round-trips', () => {
   assert.deepEqual(JSON.parse(renderJson(report)), report);
 });
+
+const colourCases: Array<[string, boolean | undefined, NodeJS.ProcessEnv, boolean]> = [
+  ['a terminal', true, { TERM: 'xterm' }, true],
+  ['fail: not a terminal', undefined, {}, false],
+  ['fail: a terminal with NO_COLOR', true, { NO_COLOR: '1' }, false],
+  ['fail: a terminal with TERM=dumb', true, { TERM: 'dumb' }, false],
+  ['a terminal with an empty NO_COLOR', true, { NO_COLOR: '' }, true],
+];
+for (const [name, tty, env, want] of colourCases) {
+  test(`colour: ${name}`, () => assert.equal(useColour(tty, env), want));
+}

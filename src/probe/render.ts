@@ -10,6 +10,14 @@ export interface TextOptions {
   readonly colour?: boolean;
 }
 
+/**
+ * Colour only on a terminal, never with NO_COLOR (any non-empty value, no-color.org) or TERM=dumb.
+ * @example useColour(process.stdout.isTTY, process.env)
+ */
+export function useColour(isTTY: boolean | undefined, env: NodeJS.ProcessEnv): boolean {
+  return isTTY === true && !env.NO_COLOR && env.TERM !== 'dumb';
+}
+
 const COLOURS: Readonly<Record<Severity, string>> = {
   ok: '\x1b[32m',
   info: '\x1b[36m',

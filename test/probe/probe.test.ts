@@ -162,7 +162,8 @@ test('PROXY optional trusting only 127.0.0.1: our header (from 127.0.0.2) reache
   const report = await probe(whoami.url, { proxyProtocol: 2 });
   const proxy = check(report, 'proxy-protocol-v2');
   assert.equal(proxy.verdict, 'refused');
-  assert.equal(proxy.status, 400);
+  // 400 from Node's HTTP parser, or a reset when its close overtakes the answer.
+  assert.ok(proxy.status === 400 || proxy.status === null, String(proxy.status));
   assert.equal(report.exitCode, 0);
 });
 

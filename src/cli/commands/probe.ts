@@ -78,7 +78,7 @@ export function registerProbe(program: Command): void {
       if (flags.format === 'json') {
         process.stdout.write(render.renderJson(report));
       } else {
-        const colour = process.stdout.isTTY === true && !process.env.NO_COLOR && process.env.TERM !== 'dumb';
+        const colour = render.useColour(process.stdout.isTTY, process.env);
         process.stdout.write(render.renderText(report, { colour }));
       }
       process.exitCode = report.exitCode;

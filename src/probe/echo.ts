@@ -17,6 +17,8 @@ export interface EchoReading {
   readonly reason?: string;
   /** whoami only: the app's trust configuration trusts every address (`trust.trustsEverything`). */
   readonly trustsEverything?: boolean;
+  /** whoami only: the app's TCP peer (a proxy or load balancer when the client came through one). */
+  readonly peer?: string | null;
   /** whoami only: the PROXY header source the app decoded on this connection, if any. */
   readonly proxySource?: string | null;
 }
@@ -100,6 +102,7 @@ function whoamiReading(document: unknown): EchoReading | undefined {
   const reason = document.client.reason;
   const trust = document.trust;
   const proxy = document.proxyProtocol;
+  const peer = document.peer.ip;
   const source = isObject(proxy) && typeof proxy.source === 'string' ? proxy.source : null;
   return {
     kind: 'whoami',
@@ -108,6 +111,7 @@ function whoamiReading(document: unknown): EchoReading | undefined {
     ...(isObject(trust) && typeof trust.trustsEverything === 'boolean'
       ? { trustsEverything: trust.trustsEverything }
       : {}),
+    peer: typeof peer === 'string' ? peer : null,
     proxySource: source,
   };
 }

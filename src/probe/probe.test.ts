@@ -197,6 +197,7 @@ type BaselineCase = {
   from: 'flag' | 'socket';
   nat: boolean;
   trustsEverything?: boolean;
+  peer?: string;
   verdict: string;
   severity: string;
   note?: RegExp;

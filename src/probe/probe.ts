@@ -81,6 +81,8 @@ export interface ProbeReport {
   /** The target is not on loopback and the expectation came from our socket: NAT may change our address. */
   readonly natPossible: boolean;
   readonly echo: EchoKind;
+  /** whoami only: the app's TCP peer on the baseline request (our address when nothing is in between). */
+  readonly appPeer?: string | null;
   readonly checks: readonly CheckResult[];
   /** true / false from the baseline; null when it could not be verified (NAT). */
   readonly preserved: boolean | null;
@@ -171,6 +173,7 @@ export async function runProbe(options: ProbeOptions): Promise<ProbeReport> {
     expectedFrom,
     natPossible,
     echo: echo.kind,
+    ...(echo.peer === undefined ? {} : { appPeer: echo.peer }),
     checks: results,
     preserved: base === 'preserved' ? true : base === 'unverified' ? null : false,
     spoofable: results.some((r) => r.verdict === 'spoofable'),
@@ -189,10 +192,13 @@ export function baselineResult(
   natPossible: boolean,
 ): CheckResult {
   const common = { id: 'baseline', title: 'no forwarding headers', sent: [], status, appSaw: echo.client };
-  const everything =
+  let everything =
     echo.trustsEverything === true
       ? ' The app trusts every address (trust.trustsEverything): spoofable by design.'
       : '';
+  if (typeof echo.peer === 'string' && echo.client !== null && !sameAddress(echo.peer, echo.client)) {
+    everything = ` The app's TCP peer is ${echo.peer}: a proxy in between.${everything}`;
+  }
   if (echo.client === null) {
     const why = echo.reason === undefined ? '' : ` (reason ${echo.reason})`;
     return {

@@ -59,6 +59,8 @@ export class ProcessManager {
   readonly state: LabState;
   readonly #outDir: string;
   readonly #started: Started[] = [];
+  /** Set by stopAll: nothing starts after a teardown began. */
+  #closed = false;
 
   constructor(outDir: string, state: LabState) {
     this.#outDir = outDir;
@@ -70,6 +72,7 @@ export class ProcessManager {
    * Output goes straight to `logs-<run>/<name>.log` (no pipe), so `--keep` can leave it running.
    */
   start(name: string, ns: string, argv: readonly string[], marker: string): Started {
+    if (this.#closed) throw new Error(`not starting ${name}: the lab is tearing down`);
     const logDir = join(this.#outDir, `logs-${this.state.runPid}`);
     mkdirSync(logDir, { recursive: true });
     const logPath = join(logDir, `${name}.log`);
@@ -120,6 +123,7 @@ export class ProcessManager {
 
   /** SIGTERM to every process we started (if still ours), then SIGKILL what is left after `graceMs`. */
   async stopAll(graceMs = 3000): Promise<void> {
+    this.#closed = true;
     const alive = this.#started.filter((s) => s.child.exitCode === null && s.child.signalCode === null);
     const exits = alive.map((s) => new Promise<void>((resolve) => s.child.once('exit', () => resolve())));
     for (const s of alive) {

@@ -39,18 +39,20 @@ export interface ProbeOptions {
  *   `rejected` (ok: an HTTP error answer), `inconclusive` (warning: no usable answer).
  * - PROXY: `spoofable`, `refused` (info: the listener does not take PROXY from us), `ignored`, `forwarded`, `inconclusive`.
  */
-export type CheckVerdict =
-  | 'preserved'
-  | 'not-preserved'
-  | 'no-client'
-  | 'unverified'
-  | 'spoofable'
-  | 'changed'
-  | 'forwarded'
-  | 'ignored'
-  | 'rejected'
-  | 'refused'
-  | 'inconclusive';
+export const CHECK_VERDICTS = [
+  'preserved',
+  'not-preserved',
+  'no-client',
+  'unverified',
+  'spoofable',
+  'changed',
+  'forwarded',
+  'ignored',
+  'rejected',
+  'refused',
+  'inconclusive',
+] as const;
+export type CheckVerdict = (typeof CHECK_VERDICTS)[number];
 
 export type Severity = 'ok' | 'info' | 'warning' | 'error';
 
@@ -197,7 +199,7 @@ export function baselineResult(
       ? ' The app trusts every address (trust.trustsEverything): spoofable by design.'
       : '';
   if (typeof echo.peer === 'string' && echo.client !== null && !sameAddress(echo.peer, echo.client)) {
-    everything = ` The app's TCP peer is ${echo.peer}: a proxy in between.${everything}`;
+    everything = ` The app's TCP peer is ${shown(echo.peer)}: a proxy in between.${everything}`;
   }
   if (echo.client === null) {
     const why = echo.reason === undefined ? '' : ` (reason ${echo.reason})`;
@@ -221,14 +223,14 @@ export function baselineResult(
       ...common,
       verdict: 'unverified',
       severity: 'warning',
-      note: `The app sees ${echo.client}, we connect from ${expected}: a NAT between us and the app (home router, cloud NAT, kube-proxy SNAT) would explain it — pass --expect-client with our public address to decide.${everything}`,
+      note: `The app sees ${shown(echo.client)}, we connect from ${expected}: a NAT between us and the app (home router, cloud NAT, kube-proxy SNAT) would explain it — pass --expect-client with our public address to decide.${everything}`,
     };
   }
   return {
     ...common,
     verdict: 'not-preserved',
     severity: 'error',
-    note: `The app sees ${echo.client}, not ${expected}: a hop in between replaces the client address (SNAT, a proxy whose header the app does not read).${everything}`,
+    note: `The app sees ${shown(echo.client)}, not ${expected}: a hop in between replaces the client address (SNAT, a proxy whose header the app does not read).${everything}`,
   };
 }
 
@@ -316,7 +318,7 @@ export function judge(
       appSaw: client,
       verdict: 'changed',
       severity: 'warning',
-      note: `The app's client changed from ${baselineClient ?? 'none'} to ${client ?? 'none'}: the header influences the answer, though not to our address.`,
+      note: `The app's client changed from ${shown(baselineClient)} to ${shown(client)}: the header influences the answer, though not to our address.`,
     };
   }
   if (check.canaries.some((canary) => mentions(answer.body, canary))) {
@@ -341,6 +343,12 @@ export function judge(
       ? 'The connection was served, but the PROXY source did not show up.'
       : 'The forged address does not appear in the answer (removed on the way, or not echoed).',
   };
+}
+
+/** An address the app printed, for a note: cut short (the app may print anything; text output escapes controls). */
+function shown(text: string | null): string {
+  if (text === null) return 'none';
+  return text.length > 64 ? `${text.slice(0, 64)}…` : text;
 }
 
 function canonical(address: string | null): string | null {

@@ -61,7 +61,7 @@ const report: ProbeReport = {
       appSaw: 'evil\x1b[2Jtext',
       verdict: 'changed',
       severity: 'warning',
-      note: 'moved',
+      note: 'moved to evil\x1b[2Jtext',
     },
     {
       id: 'proxy-protocol-v2',
@@ -95,7 +95,8 @@ test('text: a row per check, SPOOFABLE in capitals, grouped notes, a summary', (
 test('text: app answers are escaped (no raw ESC), no colour unless asked', () => {
   const text = renderText(report);
   assert.ok(!text.includes('\x1b'), 'no raw escape byte');
-  assert.match(text, /evil\\x1b\[2Jtext/);
+  assert.match(text, /^true-client-ip +True-Client-IP: 198\.18\.1\.103 +evil\\x1b\[2Jtext +changed$/m);
+  assert.match(text, /^true-client-ip — changed: moved to evil\\x1b\[2Jtext$/m);
   const coloured = renderText(report, { colour: true });
   assert.match(coloured, /\x1b\[1;31mSPOOFABLE\x1b\[0m/);
 });

@@ -62,7 +62,7 @@ export function renderText(report: ProbeReport, options: TextOptions = {}): stri
     const key = `${check.verdict === 'spoofable' ? 'SPOOFABLE' : check.verdict}: ${check.note}`;
     notes.set(key, [...(notes.get(key) ?? []), check.id]);
   }
-  for (const [note, ids] of notes) lines.push(`${ids.join(', ')} — ${note}`);
+  for (const [note, ids] of notes) lines.push(`${ids.join(', ')} — ${escapeControl(note)}`);
   lines.push('');
   lines.push(summary(report));
   return `${lines.join('\n')}\n`;

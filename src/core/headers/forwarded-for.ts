@@ -78,8 +78,10 @@ export function isUnspecifiedIP(ip: IPAddress): boolean {
   return ip.w3 === 0 && ip.w2 === 0 && ip.w1 === 0 && ip.w0 === 0;
 }
 
-/** Scratch groups for {@link parseCanonicalIPv6} (parsing is synchronous). */
+/** Scratch groups for {@link parseCanonicalIPv6Words} (parsing is synchronous). */
 const FAST_GROUPS = new Uint16Array(8);
+/** Scratch words for {@link parseCanonicalIPv6}. */
+const FAST_WORDS = new Uint32Array(4);
 
 /**
  * Parse `text[start, end)` only if it is a zone-less, non-mapped IPv6 address written exactly in
@@ -91,14 +93,27 @@ const FAST_GROUPS = new Uint16Array(8);
  * @example parseCanonicalIPv6('2001:db8::1', 0, 11) // 2001:db8::1 ; parseCanonicalIPv6('2001:DB8::1', 0, 11) // null
  */
 export function parseCanonicalIPv6(text: string, start: number, end: number): IPAddress | null {
+  const w = FAST_WORDS;
+  if (!parseCanonicalIPv6Words(text, start, end, w)) return null;
+  return { family: 6, w0: w[0]!, w1: w[1]!, w2: w[2]!, w3: w[3]!, zone: '' };
+}
+
+/**
+ * {@link parseCanonicalIPv6} without the address object: on success writes the four big-endian
+ * words (`IPAddress.w0…w3`) to `out[0..3]` and returns true; false (out untouched or partly
+ * written) for anything that function rejects.
+ *
+ * @example const w = new Uint32Array(4); parseCanonicalIPv6Words('fd00::2', 0, 7, w) // true, w = [0xfd000000, 0, 0, 2]
+ */
+export function parseCanonicalIPv6Words(text: string, start: number, end: number, out: Uint32Array): boolean {
   const len = end - start;
-  if (len < 3 || len > 39) return null;
+  if (len < 3 || len > 39) return false;
   const g = FAST_GROUPS;
   let n = 0;
   let gap = -1;
   let i = start;
   if (text.charCodeAt(i) === 0x3a) {
-    if (text.charCodeAt(i + 1) !== 0x3a) return null;
+    if (text.charCodeAt(i + 1) !== 0x3a) return false;
     gap = 0;
     i += 2;
   }
@@ -116,23 +131,23 @@ export function parseCanonicalIPv6(text: string, start: number, end: number): IP
       digits++;
       i++;
     }
-    if (digits === 0 || digits > 4 || (digits > 1 && first === 0x30) || n === 8) return null;
+    if (digits === 0 || digits > 4 || (digits > 1 && first === 0x30) || n === 8) return false;
     g[n++] = value;
     if (i === end) break;
-    if (text.charCodeAt(i) !== 0x3a || i + 1 === end) return null;
+    if (text.charCodeAt(i) !== 0x3a || i + 1 === end) return false;
     i++;
     if (text.charCodeAt(i) === 0x3a) {
-      if (gap >= 0) return null;
+      if (gap >= 0) return false;
       gap = n;
       i++;
       if (i === end) break;
     }
   }
   if (gap < 0) {
-    if (n !== 8) return null;
+    if (n !== 8) return false;
   } else {
     // In canonical form `::` stands for two or more groups.
-    if (n > 6) return null;
+    if (n > 6) return false;
     const zeros = 8 - n;
     for (let k = n - 1; k >= gap; k--) g[k + zeros] = g[k]!;
     for (let k = gap; k < gap + zeros; k++) g[k] = 0;
@@ -153,18 +168,120 @@ export function parseCanonicalIPv6(text: string, start: number, end: number): IP
     }
     k = j;
   }
-  if (gap < 0 ? runStart >= 0 : gap !== runStart || 8 - n !== runLen) return null;
+  if (gap < 0 ? runStart >= 0 : gap !== runStart || 8 - n !== runLen) return false;
   const w2 = g[4]! * 0x10000 + g[5]!;
   // IPv4-mapped addresses print as ::ffff:a.b.c.d (and we unmap them): not this fast path.
-  if (g[0] === 0 && g[1] === 0 && g[2] === 0 && g[3] === 0 && w2 === 0xffff) return null;
-  return {
-    family: 6,
-    w0: g[0]! * 0x10000 + g[1]!,
-    w1: g[2]! * 0x10000 + g[3]!,
-    w2,
-    w3: g[6]! * 0x10000 + g[7]!,
-    zone: '',
-  };
+  if (g[0] === 0 && g[1] === 0 && g[2] === 0 && g[3] === 0 && w2 === 0xffff) return false;
+  out[0] = g[0]! * 0x10000 + g[1]!;
+  out[1] = g[2]! * 0x10000 + g[3]!;
+  out[2] = w2;
+  out[3] = g[6]! * 0x10000 + g[7]!;
+  return true;
+}
+
+/** Groups read right to left by {@link scanCanonicalIPv6Left}, and the eight in order. */
+const LEFT_GROUPS = new Uint16Array(8);
+const LEFT_ORDERED = new Uint16Array(8);
+
+function isLowerHex(c: number): boolean {
+  return (c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66);
+}
+
+/**
+ * {@link parseCanonicalIPv6Words} read right to left, for the trust walk that meets entries from
+ * the right: the longest run of `[0-9a-f:]` ending at `end` is parsed in the same pass that finds
+ * where it starts. Returns that start — the address is `text[start, end)` — with its words in
+ * `out`, or -1 when that run is not an RFC 5952 text (zone-less, not IPv4-mapped). The caller
+ * checks what stands left of `start`. Same answer as parseCanonicalIPv6Words(text, start, end)
+ * (strict-xff.test.ts).
+ *
+ * @example const w = new Uint32Array(4); scanCanonicalIPv6Left('a, fd00::2', 10, w) // 3, w = [0xfd000000, 0, 0, 2]
+ */
+export function scanCanonicalIPv6Left(text: string, end: number, out: Uint32Array): number {
+  const rev = LEFT_GROUPS;
+  let n = 0; // groups read, right to left
+  let gapRight = -1; // groups right of `::`
+  let i = end - 1;
+  if (i >= 1 && text.charCodeAt(i) === 0x3a) {
+    // Only `::` may end an address (`1::`).
+    if (text.charCodeAt(i - 1) !== 0x3a) return -1;
+    gapRight = 0;
+    i -= 2;
+  }
+  let start: number;
+  for (;;) {
+    let value = 0;
+    let digits = 0;
+    let top = 0;
+    while (i >= 0) {
+      const c = text.charCodeAt(i);
+      let h: number;
+      if (c >= 0x30 && c <= 0x39) h = c - 0x30;
+      else if (c >= 0x61 && c <= 0x66) h = c - 0x57;
+      else break;
+      if (digits === 4) return -1;
+      value |= h << (digits << 2);
+      top = c;
+      digits++;
+      i--;
+    }
+    if (digits === 0 || (digits > 1 && top === 0x30) || n === 8) return -1;
+    rev[n++] = value;
+    if (i < 0 || text.charCodeAt(i) !== 0x3a) {
+      start = i + 1;
+      break;
+    }
+    if (i >= 1 && text.charCodeAt(i - 1) === 0x3a) {
+      if (gapRight >= 0) return -1;
+      gapRight = n;
+      i -= 2;
+      // `::` opening the address (`::1`): nothing more of it on the left (a third `:` is not an address).
+      if (i < 0 || !isLowerHex(text.charCodeAt(i))) {
+        if (i >= 0 && text.charCodeAt(i) === 0x3a) return -1;
+        start = i + 1;
+        break;
+      }
+    } else {
+      i--; // a single `:` must have a group on its left (checked by the next round)
+    }
+  }
+  const g = LEFT_ORDERED;
+  if (gapRight < 0) {
+    if (n !== 8) return -1;
+    for (let k = 0; k < 8; k++) g[k] = rev[7 - k]!;
+  } else {
+    // In canonical form `::` stands for two or more groups.
+    if (n > 6) return -1;
+    const left = n - gapRight;
+    for (let k = 0; k < left; k++) g[k] = rev[n - 1 - k]!;
+    for (let k = left; k < 8 - gapRight; k++) g[k] = 0;
+    for (let k = 0; k < gapRight; k++) g[7 - k] = rev[k]!;
+  }
+  // The first longest run of ≥ 2 zero groups must be exactly the `::`.
+  let runStart = -1;
+  let runLen = 1;
+  for (let k = 0; k < 8; ) {
+    if (g[k] !== 0) {
+      k++;
+      continue;
+    }
+    let j = k + 1;
+    while (j < 8 && g[j] === 0) j++;
+    if (j - k > runLen) {
+      runStart = k;
+      runLen = j - k;
+    }
+    k = j;
+  }
+  if (gapRight < 0 ? runStart >= 0 : runStart !== n - gapRight || 8 - n !== runLen) return -1;
+  const w2 = g[4]! * 0x10000 + g[5]!;
+  // IPv4-mapped addresses print as ::ffff:a.b.c.d: not this fast path.
+  if (g[0] === 0 && g[1] === 0 && g[2] === 0 && g[3] === 0 && w2 === 0xffff) return -1;
+  out[0] = g[0]! * 0x10000 + g[1]!;
+  out[1] = g[2]! * 0x10000 + g[3]!;
+  out[2] = w2;
+  out[3] = g[6]! * 0x10000 + g[7]!;
+  return start;
 }
 
 /**

@@ -198,3 +198,43 @@ test('PrefixSet: many entries agree with a linear scan', () => {
     assert.equal(set.match(parseIP(`${ip >>> 24}.${(ip >>> 16) & 255}.${(ip >>> 8) & 255}.${ip & 255}`)!), best?.text);
   }
 });
+
+test('PrefixSet.hasIPv6Words: the same answer as has() on the address object', () => {
+  const set = PrefixSet.compile(['fd00::/8', '2001:db8:1::/48', '2001:db8:1:2::5', '10.0.0.0/8', 'loopback']);
+  const probes = [
+    'fd00::1',
+    'fcff:ffff:ffff:ffff:ffff:ffff:ffff:ffff',
+    'fe00::',
+    '2001:db8:1:ffff::1',
+    '2001:db8:2::1',
+    '2001:db8:1:2::5',
+    '2001:db8:1:2::4',
+    '::1',
+    '::2',
+    '::ffff:10.1.2.3',
+    '::ffff:11.1.2.3',
+    '::10.1.2.3',
+    '::',
+    'ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff',
+  ];
+  let seed = 99;
+  const rand = () => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return seed;
+  };
+  const addresses = probes.map((p) => parseIP(p)!);
+  for (let i = 0; i < 2000; i++) {
+    // Random words, half of them inside fd00::/8 or 2001:db8:1::/48.
+    const w0 = i % 4 === 0 ? 0xfd000000 + (rand() & 0xffffff) : i % 4 === 1 ? 0x20010db8 : rand();
+    const w1 = i % 4 === 1 ? 0x00010000 + (rand() & 0x3) : rand();
+    addresses.push({ family: 6, w0, w1, w2: rand(), w3: rand(), zone: '' });
+  }
+  let hits = 0;
+  for (const ip of addresses) {
+    const want = set.has(ip);
+    if (want) hits++;
+    assert.equal(set.hasIPv6Words(ip.w0, ip.w1, ip.w2, ip.w3), want, JSON.stringify(ip));
+  }
+  // Both answers occur, so the comparison means something.
+  assert.ok(hits > 100 && hits < addresses.length - 100, `hits ${hits}`);
+});

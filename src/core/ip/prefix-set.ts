@@ -172,6 +172,19 @@ export class PrefixSet {
     return hi >= 0 && compare(this.#v6End, hi * 4, ip) >= 0 ? this.#v6Label[hi]! : -1;
   }
 
+  /** #findV6 for an address given as its four words (unsigned), without an IPAddress object. */
+  #findV6Words(w0: number, w1: number, w2: number, w3: number): number {
+    const starts = this.#v6Start;
+    let lo = 0;
+    let hi = this.#v6Label.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      if (compareWords(starts, mid * 4, w0, w1, w2, w3) <= 0) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return hi >= 0 && compareWords(this.#v6End, hi * 4, w0, w1, w2, w3) >= 0 ? this.#v6Label[hi]! : -1;
+  }
+
   #find(ip: IPAddress): number {
     if (ip.family === 4) return this.#findV4(ip.w3);
     if (ip.w0 === 0 && ip.w1 === 0 && ip.w2 === 0xffff) return this.#findV4(ip.w3);
@@ -189,6 +202,18 @@ export class PrefixSet {
   /** Fast path for an IPv4 address given as its unsigned 32-bit value (see parseIPv4Number). */
   hasIPv4(n: number): boolean {
     return this.#findV4(n >>> 0) >= 0;
+  }
+
+  /**
+   * Fast path for an IPv6 address given as its four big-endian 32-bit words (`IPAddress.w0…w3`):
+   * the same answer as `has({ family: 6, w0, w1, w2, w3, zone: '' })` — IPv4-mapped words match
+   * IPv4 networks — without building the address object.
+   *
+   * @example PrefixSet.compile(['fd00::/8']).hasIPv6Words(0xfd000000, 0, 0, 2) // true
+   */
+  hasIPv6Words(w0: number, w1: number, w2: number, w3: number): boolean {
+    if (w0 === 0 && w1 === 0 && w2 === 0xffff) return this.#findV4(w3 >>> 0) >= 0;
+    return this.#findV6Words(w0 >>> 0, w1 >>> 0, w2 >>> 0, w3 >>> 0) >= 0;
   }
 
   /**
@@ -210,4 +235,15 @@ function compare(words: Uint32Array, at: number, ip: IPAddress): number {
   d = words[at + 2]! - ip.w2;
   if (d !== 0) return d;
   return words[at + 3]! - ip.w3;
+}
+
+/** {@link compare} with the address as four words. */
+function compareWords(words: Uint32Array, at: number, w0: number, w1: number, w2: number, w3: number): number {
+  let d = words[at]! - w0;
+  if (d !== 0) return d;
+  d = words[at + 1]! - w1;
+  if (d !== 0) return d;
+  d = words[at + 2]! - w2;
+  if (d !== 0) return d;
+  return words[at + 3]! - w3;
 }

@@ -15,6 +15,7 @@
  */
 import { ForwardedCursor } from '../headers/forwarded.ts';
 import { ListHeaderCursor } from '../headers/forwarded-for.ts';
+import { createStrictListFastPath } from './strict-xff.ts';
 import type { Resolver } from './types.ts';
 import { canonicalClient, createWalk, prefixTrustHooks, resolverFromWalk, type TrustContext } from './walk.ts';
 
@@ -24,10 +25,8 @@ import { canonicalClient, createWalk, prefixTrustHooks, resolverFromWalk, type T
  * r.resolve({ peer: '10.0.0.2', rawHeaders: ['X-Forwarded-For', '198.51.100.7, 10.0.0.9'] }).client // '198.51.100.7'
  */
 export function createStrictResolver(ctx: TrustContext): Resolver {
-  const cursor =
-    ctx.header.toLowerCase() === 'forwarded'
-      ? new ForwardedCursor(ctx.header, ctx.maxEntries)
-      : new ListHeaderCursor(ctx.header);
+  const isForwarded = ctx.header.toLowerCase() === 'forwarded';
+  const cursor = isForwarded ? new ForwardedCursor(ctx.header, ctx.maxEntries) : new ListHeaderCursor(ctx.header);
   const walk = createWalk(
     {
       ...prefixTrustHooks(ctx),
@@ -41,5 +40,23 @@ export function createStrictResolver(ctx: TrustContext): Resolver {
     },
     cursor,
   );
-  return resolverFromWalk(ctx, walk);
+  if (isForwarded) return resolverFromWalk(ctx, walk);
+  // A list header without trace: the fast path (strict-xff.ts) answers the usual requests and
+  // hands everything else to the walk; both give the same Resolution (strict-xff.test.ts).
+  const fast = createStrictListFastPath(ctx);
+  return {
+    semantics: ctx.semantics,
+    trustsEverything: ctx.trustsEverything,
+    header: ctx.header,
+    resolve: (input, options) => {
+      if (typeof options === 'object' && options !== null && options.trace === true) return walk(input, true);
+      try {
+        const r = fast(input);
+        if (r !== null) return r;
+      } catch {
+        // Unexpected input (a throwing getter, …): the walk decides, as without the fast path.
+      }
+      return walk(input, false);
+    },
+  };
 }

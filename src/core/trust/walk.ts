@@ -275,7 +275,8 @@ const REFUSAL_BY_STATUS: readonly string[] = [
   R.HEADER_TOO_LONG,
 ];
 
-function build(
+/** The Resolution object, always in this shape (one hidden class for every strategy's answers). */
+export function build(
   client: string | null,
   port: number | null,
   reason: string,

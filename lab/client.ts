@@ -5,17 +5,58 @@
  * `retryUntilMs` retries a request that fails to connect (used to wait for servers), bounded.
  */
 import http from 'node:http';
+import net from 'node:net';
 
 interface LabRequest {
   url: string;
   headers?: Record<string, string>;
   timeoutMs?: number;
   retryUntilMs?: number;
+  /** Connect, wait this long, then send the request (raw HTTP/1.1, `Connection: close`). */
+  delayWriteMs?: number;
 }
 
 type LabResult = { ok: true; status: number; body: string } | { ok: false; error: string };
 
+/** A client that is slow to speak: the request leaves `delayWriteMs` after the connection is up. */
+function delayed(req: LabRequest): Promise<LabResult> {
+  return new Promise((resolve) => {
+    const url = new URL(req.url);
+    const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
+    const chunks: Buffer[] = [];
+    let done = false;
+    const finish = (result: LabResult) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(result);
+    };
+    const timer = setTimeout(() => finish({ ok: false, error: 'timeout' }), req.timeoutMs ?? 5000);
+    const socket = net.connect({ host, port: Number(url.port || 80) }, () => {
+      setTimeout(() => {
+        const extra = Object.entries(req.headers ?? {})
+          .map(([k, v]) => `${k}: ${v}\r\n`)
+          .join('');
+        socket.write(
+          `GET ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${url.host}\r\n${extra}Connection: close\r\n\r\n`,
+        );
+      }, req.delayWriteMs);
+    });
+    socket.on('data', (c: Buffer) => chunks.push(c));
+    socket.on('error', (e: NodeJS.ErrnoException) => finish({ ok: false, error: e.code ?? e.message }));
+    socket.on('end', () => {
+      const text = Buffer.concat(chunks).toString('utf8');
+      const status = /^HTTP\/1\.[01] (\d{3})/.exec(text);
+      const split = text.indexOf('\r\n\r\n');
+      if (status === null || split < 0) finish({ ok: false, error: text.length === 0 ? 'closed' : 'bad-response' });
+      else finish({ ok: true, status: Number(status[1]), body: text.slice(split + 4) });
+    });
+  });
+}
+
 function once(req: LabRequest): Promise<LabResult> {
+  if (req.delayWriteMs !== undefined) return delayed(req);
   return new Promise((resolveOuter) => {
     // A plain timer, not req.setTimeout: that one only starts once the TCP connection is up, and
     // the dropped-SYN case (Local without an endpoint) never gets there.

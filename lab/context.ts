@@ -12,6 +12,8 @@ export interface LabRequest {
   readonly headers?: Record<string, string>;
   readonly timeoutMs?: number;
   readonly retryUntilMs?: number;
+  /** Connect, wait this long, then send the request (raw HTTP/1.1). */
+  readonly delayWriteMs?: number;
 }
 
 export type LabResult = { ok: true; status: number; body: string } | { ok: false; error: string };

@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { lookup } from 'node:dns/promises';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
@@ -14,6 +15,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { startGateway } from '../../src/gateway/gateway.ts';
 import { type ProbeOptions, type ProbeReport, runProbe } from '../../src/probe/probe.ts';
+import { MAX_BODY_BYTES, send } from '../../src/probe/send.ts';
 import { startWhoami, type WhoamiOptions } from '../../src/whoami/server.ts';
 import { requireProgram } from '../support/programs.ts';
 
@@ -421,4 +423,35 @@ test('bad URLs are refused before any connection', async () => {
   await assert.rejects(probe('not a url'), { name: 'ProbeError', message: /^invalid URL "not a url"/ });
   await assert.rejects(probe('ftp://127.0.0.1/'), { name: 'ProbeError', message: /unsupported URL scheme "ftp:"/ });
   await assert.rejects(probe('http://user:pw@127.0.0.1/'), { name: 'ProbeError', message: /credentials/ });
+});
+
+test('a host name is resolved once (localhost, from the hosts file) and every request goes to that address', async (t) => {
+  const { address } = await lookup('localhost');
+  const whoami = await startWhoami({ port: 0, listen: address });
+  t.after(() => whoami.close());
+  const report = await runProbe({ url: `http://localhost:${whoami.port}/`, timeoutMs: 3000 });
+  assert.equal(report.address, address);
+  assert.equal(check(report, 'baseline').verdict, 'preserved');
+  assert.equal(report.exitCode, 0);
+});
+
+test('an answer above 1 MiB is cut, not buffered whole', async (t) => {
+  const echo = await echoServer(() => [200, 'text/plain', 'x'.repeat(3 * 1024 * 1024)]);
+  t.after(() => echo.close());
+  const url = new URL(echo.url);
+  const result = await send({
+    target: { url, address: '127.0.0.1', port: Number(url.port), tls: false },
+    headers: [],
+    timeoutMs: 3000,
+    userAgent: 'test',
+  });
+  assert.equal(result.ok, true);
+  if (!result.ok) return;
+  assert.equal(result.status, 200);
+  assert.ok(result.body.length > 0 && result.body.length <= MAX_BODY_BYTES, String(result.body.length));
+  await assert.rejects(probe(echo.url), {
+    name: 'ProbeError',
+    message:
+      /answered HTTP 200, but the answer is neither whoami JSON nor a plain-text address; use --client-field for JSON \("x{80}…"\)$/,
+  });
 });

@@ -12,7 +12,7 @@
  * JavaScript (bench/gateway/build-js.ts). Rows for issue 8's policies (memory / Redis rate limit) are
  * included when that engine is present.
  *
- * Bounded: SOURCEIP_BENCH_SECONDS per measurement (default 5), SOURCEIP_BENCH_ROUNDS rounds (default 3),
+ * Bounded: SOURCEIP_BENCH_SECONDS per measurement (default 5), SOURCEIP_BENCH_ROUNDS rounds (default 5),
  * SOURCEIP_BENCH_CONNECTIONS (default 50). Writes the `gateway` section of bench/RESULTS.md.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
@@ -26,7 +26,7 @@ import { writeResultsSection } from '../results-file.ts';
 import { buildJs } from './build-js.ts';
 
 const SECONDS = Number(process.env.SOURCEIP_BENCH_SECONDS ?? 5);
-const ROUNDS = Number(process.env.SOURCEIP_BENCH_ROUNDS ?? 3);
+const ROUNDS = Number(process.env.SOURCEIP_BENCH_ROUNDS ?? 5);
 const CONNECTIONS = Number(process.env.SOURCEIP_BENCH_CONNECTIONS ?? 50);
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 

@@ -162,6 +162,8 @@ test('nginx realip trusting 0.0.0.0/0 (ingress-nginx proxy-real-ip-cidr default)
   for (const id of ['xff-single', 'xff-two-entries', 'xff-two-lines', 'xff-ipv6']) assert.equal(v[id], 'spoofable', id);
   // Every hop trusted and recursive: nginx walks to the leftmost entry.
   assert.equal(report.checks.find((c) => c.id === 'xff-two-entries')?.appSaw, '198.18.3.101');
+  // Two lines: nginx 1.22 takes the first line's address (the leftmost of the lines in order).
+  assert.equal(report.checks.find((c) => c.id === 'xff-two-lines')?.appSaw, '198.18.3.103');
   assert.equal(v['x-real-ip'], 'ignored');
   assert.equal(v['cf-connecting-ip'], 'forwarded');
   assert.equal(report.exitCode, 1);

@@ -58,8 +58,8 @@ function waitGone(pids: readonly number[], timeoutMs: number): void {
 }
 
 /** Stops one run's recorded processes and deletes its namespaces and state file. */
-export function cleanRun(outDir: string, runPid: number): { processes: number; namespaces: number } {
-  const path = join(outDir, `state-${runPid}.json`);
+export function cleanRun(stateDir: string, runPid: number): { processes: number; namespaces: number } {
+  const path = join(stateDir, `state-${runPid}.json`);
   const state = readState(path);
   let processes = 0;
   if (state !== null) {
@@ -82,11 +82,17 @@ export function removeRunFiles(outDir: string, runPid: number): void {
   rmSync(join(outDir, `logs-${runPid}`), { recursive: true, force: true });
 }
 
-/** Cleans every run that is no longer alive (state files and namespaces with the lab prefix). */
-export function cleanStale(outDir: string): { runs: number; processes: number; namespaces: number } {
+/**
+ * Cleans every run that is no longer alive: state files in `stateDir`, namespaces with the lab
+ * prefix, and the finished runs' configs and logs in `outDir`.
+ */
+export function cleanStale(
+  stateDir: string,
+  outDir = stateDir,
+): { runs: number; processes: number; namespaces: number } {
   const runs = new Set<number>();
   try {
-    for (const f of readdirSync(outDir)) {
+    for (const f of readdirSync(stateDir)) {
       const m = /^state-(\d+)\.json$/.exec(f);
       if (m) runs.add(Number(m[1]));
     }
@@ -109,7 +115,7 @@ export function cleanStale(outDir: string): { runs: number; processes: number; n
   for (const runPid of runs) {
     if (runPid !== process.pid && runIsAlive(runPid)) continue;
     if (runPid === process.pid) continue;
-    const r = cleanRun(outDir, runPid);
+    const r = cleanRun(stateDir, runPid);
     total.runs++;
     total.processes += r.processes;
     total.namespaces += r.namespaces;

@@ -58,12 +58,15 @@ export interface Started {
 export class ProcessManager {
   readonly state: LabState;
   readonly #outDir: string;
+  readonly #stateDir: string;
   readonly #started: Started[] = [];
   /** Set by stopAll: nothing starts after a teardown began. */
   #closed = false;
 
-  constructor(outDir: string, state: LabState) {
+  /** Logs go under `outDir`; the state file under `stateDir` (always lab/out, so any later run finds it). */
+  constructor(outDir: string, stateDir: string, state: LabState) {
     this.#outDir = outDir;
+    this.#stateDir = stateDir;
     this.state = state;
   }
 
@@ -86,7 +89,7 @@ export class ProcessManager {
     if (child.pid === undefined) throw new Error(`could not start ${name}`);
     const pid = child.pid;
     this.state.processes.push({ pid, marker, name });
-    writeState(this.#outDir, this.state);
+    writeState(this.#stateDir, this.state);
     const output = () => {
       try {
         return readFileSync(logPath, 'utf8');

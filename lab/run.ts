@@ -90,9 +90,12 @@ async function main(): Promise<number> {
       out: { type: 'string' },
     },
   });
-  const outDir = values.out ?? join(ROOT, 'lab', 'out');
+  // State files always live in lab/out, whatever --out says, so any later run finds a crashed one's PIDs.
+  const stateDir = join(ROOT, 'lab', 'out');
+  const outDir = values.out ?? stateDir;
   mkdirSync(outDir, { recursive: true });
-  const stale = cleanStale(outDir);
+  mkdirSync(stateDir, { recursive: true });
+  const stale = cleanStale(stateDir, outDir);
   if (stale.runs > 0) {
     console.error(
       `cleaned ${stale.runs} earlier run(s): ${stale.processes} process(es), ${stale.namespaces} namespace(s)`,
@@ -116,14 +119,14 @@ async function main(): Promise<number> {
 
   const runPid = process.pid;
   const t = new Topology(String(runPid));
-  const pm = new ProcessManager(outDir, { runPid, namespaces: t.all(), processes: [] });
-  writeState(outDir, pm.state);
+  const pm = new ProcessManager(outDir, stateDir, { runPid, namespaces: t.all(), processes: [] });
+  writeState(stateDir, pm.state);
   let tornDown = false;
   const teardown = async () => {
     if (tornDown) return;
     tornDown = true;
     await pm.stopAll();
-    cleanRun(outDir, runPid);
+    cleanRun(stateDir, runPid);
   };
   const onSignal = (signal: NodeJS.Signals) => {
     console.error(`lab: ${signal}, tearing down`);
@@ -135,7 +138,7 @@ async function main(): Promise<number> {
     // Also after a teardown: a program started while it ran (a signal during start-up) is still ours.
     if (!values.keep) {
       pm.killAllSync();
-      cleanRun(outDir, runPid);
+      cleanRun(stateDir, runPid);
     }
   });
 

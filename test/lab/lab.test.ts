@@ -115,7 +115,7 @@ test('npm run lab: every scenario matches the guide, the host is untouched, noth
       [],
       'namespaces left behind',
     );
-    assert.equal(existsSync(join(out, `state-${r.pid}.json`)), false, 'state file left behind');
+    assert.equal(existsSync(join(ROOT, 'lab', 'out', `state-${r.pid}.json`)), false, 'state file left behind');
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
@@ -128,20 +128,24 @@ test('lab --clean removes what a crashed run left (namespaces and its state file
   // A run id that can never be a live process (above any pid_max).
   const crashed = 2_000_000_000 + (process.pid % 1000);
   const ns = `siplab-${crashed}-node1`;
+  const stateDir = join(ROOT, 'lab', 'out');
+  const statePath = join(stateDir, `state-${crashed}.json`);
   try {
     execFileSync('ip', ['netns', 'add', ns]);
-    mkdirSync(out, { recursive: true });
+    // State files live in lab/out whatever --out says (so a run of the test finds a crashed one's).
+    mkdirSync(stateDir, { recursive: true });
     writeFileSync(
-      join(out, `state-${crashed}.json`),
+      statePath,
       JSON.stringify({ runPid: crashed, namespaces: [ns], processes: [{ pid: 1, marker: 'not-init', name: 'x' }] }),
     );
     const r = await runLab(['--clean', '--out', out], 30_000);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /cleaned 1 earlier run\(s\): 0 process\(es\), 1 namespace\(s\)/);
     assert.equal(labNamespaces().includes(ns), false);
-    assert.equal(existsSync(join(out, `state-${crashed}.json`)), false);
+    assert.equal(existsSync(statePath), false);
   } finally {
     spawnSync('ip', ['netns', 'del', ns], { stdio: 'ignore' });
+    rmSync(statePath, { force: true });
     rmSync(out, { recursive: true, force: true });
   }
 });

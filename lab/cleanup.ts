@@ -83,7 +83,7 @@ export function removeRunFiles(outDir: string, runPid: number): void {
 }
 
 /**
- * Cleans every run that is no longer alive: state files in `stateDir`, namespaces with the lab
+ * Cleans every run that is no longer alive (call it before creating anything): state files in `stateDir`, namespaces with the lab
  * prefix, and the finished runs' configs and logs in `outDir`.
  */
 export function cleanStale(
@@ -113,8 +113,8 @@ export function cleanStale(
     // no out dir yet
   }
   for (const runPid of runs) {
+    // Our own PID here can only be a dead run's (we have created nothing yet): PIDs get reused.
     if (runPid !== process.pid && runIsAlive(runPid)) continue;
-    if (runPid === process.pid) continue;
     const r = cleanRun(stateDir, runPid);
     total.runs++;
     total.processes += r.processes;

@@ -527,6 +527,42 @@ describe('TLS listener', () => {
     assert.ok(Date.now() - started < 4000);
   });
 
+  test('a client that rejects our certificate mid-handshake: the server side closes at once, not at the deadline', {
+    skip,
+  }, async () => {
+    const server = gw.handles[0]!.server;
+    const count = () => new Promise<number>((resolve) => server.getConnections((_e, n) => resolve(n)));
+    const started = Date.now();
+    await new Promise<void>((resolve) => {
+      // Self-signed certificate + rejectUnauthorized: the client sends an alert and closes.
+      const client = tlsConnect({ host: '127.0.0.1', port: gw.ports[0]!, rejectUnauthorized: true });
+      client.on('error', () => resolve());
+      client.on('secureConnect', () => assert.fail('the self-signed certificate must be refused'));
+    });
+    while ((await count()) > 0 && Date.now() - started < 3000) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(await count(), 0, 'the raw socket is still open');
+    assert.ok(Date.now() - started < 2000, `closed after ${Date.now() - started} ms`);
+  });
+
+  test('destroyAll() reaches a socket still in its TLS handshake', { skip }, async () => {
+    const extra = await startGateway(
+      gatewayConfig({
+        upstream: `127.0.0.1:${echo.port}`,
+        listeners: [{ tls: { certFile: join(dir, 'cert.pem'), keyFile: join(dir, 'key.pem') } }],
+      }),
+    );
+    const raw = net.connect({ port: extra.port, host: '127.0.0.1' });
+    await new Promise<void>((resolve) => raw.on('connect', () => resolve()));
+    raw.write(Buffer.from([0x16, 0x03, 0x01])); // a ClientHello that never completes
+    await new Promise((r) => setTimeout(r, 50));
+    const closed = new Promise<void>((resolve) => raw.on('close', () => resolve()));
+    raw.on('error', () => {});
+    const started = Date.now();
+    await extra.close();
+    await closed;
+    assert.ok(Date.now() - started < 1000, `closed after ${Date.now() - started} ms`);
+  });
+
   test('PROXY header before TLS (bytes after the header handed to TLS)', { skip }, async () => {
     const header = Buffer.from(
       encodeProxyHeader({

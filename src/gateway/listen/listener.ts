@@ -53,8 +53,13 @@ export function createListenerImpl(
     }
   }
   const mode = listener.proxyProtocol.mode;
+  // Sockets still in the PROXY-header or TLS-handshake phase: not yet a ClientConnection, but
+  // drain()/destroyAll() must still reach them (a stalled handshake must not hold a shutdown).
+  const pending = new Set<net.Socket>();
   const server = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) => {
     socket.on('error', () => {});
+    pending.add(socket);
+    socket.once('close', () => pending.delete(socket));
     const runtime = getRuntime() as CompiledRuntime;
     const lr = runtime.listeners.get(listener.name);
     if (lr === undefined || state.draining) {
@@ -70,6 +75,7 @@ export function createListenerImpl(
     const start = (origin: ConnectionOrigin, initial: Buffer | null) => {
       if (socket.destroyed) return;
       if (secureContext === null || tlsModule === null) {
+        pending.delete(socket);
         new ClientConnection(socket, runtime, lr, state, origin, initial);
         return;
       }
@@ -79,8 +85,16 @@ export function createListenerImpl(
       // A handshake that never finishes is a slowloris one layer down: same deadline as a request head.
       const handshake = setTimeout(() => socket.destroy(), runtime.limits.headerTimeoutMs || 10_000);
       socket.once('close', () => clearTimeout(handshake));
+      // A client that gives up during the handshake (e.g. it rejects our certificate) closes the
+      // TLS layer without an error; with allowHalfOpen the raw socket would otherwise wait for the deadline.
+      const abandon = () => socket.destroy();
+      tlsSocket.once('close', abandon);
+      tlsSocket.once('end', abandon);
       tlsSocket.once('secure', () => {
         clearTimeout(handshake);
+        tlsSocket.removeListener('close', abandon);
+        tlsSocket.removeListener('end', abandon);
+        pending.delete(socket);
         new ClientConnection(tlsSocket, runtime, lr, state, origin, null);
       });
     };
@@ -127,12 +141,15 @@ export function createListenerImpl(
     drain() {
       state.draining = true;
       for (const conn of state.connections) conn.drain();
+      // No request has begun on these yet: closing them loses nothing.
+      for (const socket of pending) socket.destroy();
     },
     closeIdle() {
       for (const conn of state.connections) conn.closeIdle();
     },
     destroyAll() {
       for (const conn of state.connections) conn.destroy();
+      for (const socket of pending) socket.destroy();
     },
   };
 }

@@ -9,10 +9,10 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { ListHeaderCursor, parseCanonicalIPv6Words, scanCanonicalIPv6Left } from '../headers/forwarded-for.ts';
-import { formatIP } from '../ip/address.ts';
+import { formatIP, parseIPv4Number } from '../ip/address.ts';
 import { PrefixSet } from '../ip/prefix-set.ts';
 import { createResolver } from './resolver.ts';
-import { createStrictListFastPath } from './strict-xff.ts';
+import { createStrictListFastPath, lastQuadStart, scanQuadLeft } from './strict-xff.ts';
 import type { Resolution, ResolveInput } from './types.ts';
 import { canonicalClient, createWalk, MAX_ENTRIES, prefixTrustHooks, type TrustContext } from './walk.ts';
 
@@ -181,6 +181,39 @@ test('scanCanonicalIPv6Left finds the same address, start and words as parseCano
       accepted++;
       assert.equal(start, runStart, line);
       assert.deepEqual([...w1], [...w2], line);
+    }),
+    { numRuns: RUNS * 3 },
+  );
+  assert.ok(accepted > RUNS / 5, `accepted ${accepted}`);
+});
+
+test('scanQuadLeft reads the dotted quad that parseIPv4Number accepts at the end of the text', () => {
+  const part = fc.oneof(
+    { weight: 6, arbitrary: fc.nat(255).map(String) },
+    { weight: 1, arbitrary: fc.constantFrom('0', '00', '01', '256', '999', '1000', '') },
+  );
+  const quad = fc
+    .oneof({ weight: 3, arbitrary: fc.array(part, { minLength: 4, maxLength: 4 }) }, fc.array(part, { maxLength: 5 }))
+    .map((ps) => ps.join('.'));
+  const prefix = fc.constantFrom('', ' ', ', ', 'x', '1', '12', '.', ':', '1.');
+  let accepted = 0;
+  fc.assert(
+    fc.property(prefix, quad, (pre, text) => {
+      const line = pre + text;
+      const got = scanQuadLeft(line, line.length);
+      const start = lastQuadStart();
+      if (got >= 0) {
+        accepted++;
+        assert.equal(parseIPv4Number(line, start, line.length), got, line);
+      }
+      // A quad that stands alone at the end (no digit on its left) is always found, whole.
+      for (let k = 0; k < line.length; k++) {
+        const n = parseIPv4Number(line, k, line.length);
+        if (n >= 0 && (k === 0 || !/[0-9]/.test(line[k - 1]!))) {
+          assert.equal(got, n, line);
+          assert.equal(start, k, line);
+        }
+      }
     }),
     { numRuns: RUNS * 3 },
   );

@@ -20,6 +20,53 @@ const COMMA = 0x2c;
 const SPACE = 0x20;
 const TAB = 0x09;
 
+/** Where the quad found by the last successful {@link scanQuadLeft} starts. */
+let quadStart = 0;
+
+/** quadStart, for tests. */
+export function lastQuadStart(): number {
+  return quadStart;
+}
+
+/**
+ * The canonical dotted quad (parseIPv4Number's rules: four parts of 1–3 digits, each ≤ 255, no
+ * leading zero) that ends at `end`, read right to left with each part unrolled: its value, with
+ * its first index in `quadStart`; or -1. Parts are read greedily (up to three digits), so a digit
+ * or dot left of `quadStart` means the entry is something else — the caller checks that char.
+ *
+ * @example scanQuadLeft('a, 10.0.0.1', 11) // 167772161, quadStart = 3
+ */
+export function scanQuadLeft(text: string, end: number): number {
+  let i = end - 1;
+  let quad = 0;
+  for (let shift = 0; ; shift += 8) {
+    let d = i >= 0 ? text.charCodeAt(i) - 0x30 : -1;
+    if (!(d >= 0 && d <= 9)) return -1;
+    let part = d;
+    i--;
+    d = i >= 0 ? text.charCodeAt(i) - 0x30 : -1;
+    if (d >= 0 && d <= 9) {
+      const tens = d;
+      part += d * 10;
+      i--;
+      d = i >= 0 ? text.charCodeAt(i) - 0x30 : -1;
+      if (d >= 0 && d <= 9) {
+        part += d * 100;
+        if (d === 0 || part > 255) return -1;
+        i--;
+      } else if (tens === 0) {
+        return -1; // leading zero
+      }
+    }
+    quad |= part << shift;
+    if (shift === 24) break;
+    if (i < 0 || text.charCodeAt(i) !== 0x2e) return -1;
+    i--;
+  }
+  quadStart = i + 1;
+  return quad >>> 0;
+}
+
 /** A resolve without trace that may decline: null = ask the general walk. */
 export type FastResolve = (input: ResolveInput) => Resolution | null;
 
@@ -87,45 +134,13 @@ export function createStrictListFastPath(ctx: TrustContext): FastResolve {
         i--;
       }
       const end = i + 1;
-      // A canonical dotted quad read backwards (the rule of ListHeaderCursor.next()).
-      let quad = 0;
-      let part = 0;
-      let mul = 1;
-      let digits = 0;
-      let dots = 0;
-      let top = 0;
-      let isQuad = true;
-      for (; i >= 0; i--) {
-        const c = value.charCodeAt(i);
-        if (c >= 0x30 && c <= 0x39) {
-          if (digits === 3) {
-            isQuad = false;
-            break;
-          }
-          part += (c - 0x30) * mul;
-          mul *= 10;
-          digits++;
-          top = c;
-        } else if (c === 0x2e) {
-          if (digits === 0 || (digits > 1 && top === 0x30) || part > 255 || dots === 3) {
-            isQuad = false;
-            break;
-          }
-          quad += part * (dots === 0 ? 1 : dots === 1 ? 0x100 : 0x10000);
-          dots++;
-          part = 0;
-          mul = 1;
-          digits = 0;
-        } else break;
-      }
-      if (isQuad && (digits === 0 || (digits > 1 && top === 0x30) || part > 255 || dots !== 3)) isQuad = false;
+      const quad = scanQuadLeft(value, end);
       let start: number;
       let comma: number;
       let trusted: boolean;
-      if (isQuad) {
-        quad += part * 0x1000000;
-        start = i + 1;
-        comma = i;
+      if (quad >= 0) {
+        start = quadStart;
+        comma = start - 1;
         while (comma >= 0) {
           const c = value.charCodeAt(comma);
           if (c !== SPACE && c !== TAB) break;

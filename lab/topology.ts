@@ -205,6 +205,7 @@ export function buildTopology(t: Topology): void {
   a4('client', 'eth0', `${addr.client.ip}/24`);
   a6('client', 'eth0', `${addr.client.ip6}/64`);
   route('client', `default via ${addr.router.lan}`);
+  route6('client', `default via ${addr.router.lan6}`);
 
   // NAT gateway: the home segment behind it is masqueraded to 198.18.10.251.
   attach('natgw', 'lan0', 'lan');
@@ -269,7 +270,6 @@ export function buildTopology(t: Topology): void {
   a6('inet', 'eth0', `${addr.inet.ip6}/64`);
   route('inet', `default via ${addr.router.wan}`);
   route6('inet', `default via ${addr.router.wan6}`);
-  route6('client', `default via ${addr.router.lan6}`);
   ipBatch(lines);
 
   // Forwarding only inside the router-like namespaces.

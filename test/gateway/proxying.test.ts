@@ -413,6 +413,24 @@ describe('PROXY protocol listener modes', () => {
     assert.equal(observer.records.at(-1)!.directPeer, '127.0.0.1');
   });
 
+  test('required: the header alone (as HAProxy and AWS NLB send it on connect), the request 150 ms later', async () => {
+    const socket = net.connect({ port: gw.ports[0]!, host: '127.0.0.1' });
+    socket.on('error', () => {});
+    await new Promise<void>((resolve) => socket.on('connect', () => resolve()));
+    await new Promise<void>((resolve) => socket.write(v1('198.51.100.9'), () => resolve()));
+    await new Promise((r) => setTimeout(r, 150));
+    let text = '';
+    socket.on('data', (chunk: Buffer) => {
+      text += chunk.toString('latin1');
+    });
+    socket.write('GET / HTTP/1.1\r\nHost: a\r\n\r\n');
+    const deadline = Date.now() + 3000;
+    while (parseResponses(text).length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    socket.destroy();
+    assert.equal(parseResponses(text)[0]?.status, 200, 'no answer after a PROXY header that came alone');
+    assert.equal(echo.received.at(-1)!.h['x-real-ip'], '198.51.100.9');
+  });
+
   test('required: v2 header with the request in the same packet', async () => {
     const header = encodeProxyHeader({
       version: 2,

@@ -197,6 +197,10 @@ export class ClientConnection implements UpstreamOwner {
     socket.on('drain', () => this.#onClientDrain());
     socket.on('error', () => {});
     socket.on('close', () => this.#onClose());
+    // The PROXY-header reader pauses the socket when it hands over; a 'data' listener does not
+    // undo an explicit pause, so resume here. Resuming first is safe: flowing starts on a later
+    // tick, after #onData(initial) below has had the chance to pause again for backpressure.
+    socket.resume();
     if (initial !== null && initial.length > 0) this.#onData(initial);
   }
 

@@ -27,35 +27,11 @@ export interface Row {
   readonly pass: boolean;
   /** Why the result is what it is (Markdown report only). */
   readonly note?: string;
-  /**
-   * A defect of another part that this row exposes and that is not fixed yet: a failing row with a
-   * known gap is reported as `KNOWN GAP` (named in the table and the report) instead of failing the run.
-   */
-  readonly knownGap?: string;
-}
-
-/**
- * Gateway gap: a PROXY header that arrives in a read of its own (no request bytes behind it) leaves
- * the connection paused; the header is counted as accepted and the request never answered.
- */
-export const GAP_PROXY_ALONE =
-  'gateway: after a PROXY header that arrives without request bytes behind it, the connection stays paused and never ' +
-  'answers (src/gateway/listen/listener.ts readProxyHeader pauses the socket; ClientConnection only resumes it when ' +
-  "initial bytes exist). HAProxy's send-proxy-v2 and AWS NLB send the header at connect, so whether the header and " +
-  'the request share a read is a race: it fails always when the header leaves alone, and sometimes under load.';
-
-/**
- * The gap's exact symptom — PROXY header accepted by the gateway, then no answer — so that only this
- * failure is reported as the known gap; any other wrong answer stays a mismatch.
- */
-export function proxyAloneGap(result: LabResult, acceptedDelta: number): string | undefined {
-  return !result.ok && result.error === 'timeout' && acceptedDelta >= 1 ? GAP_PROXY_ALONE : undefined;
 }
 
 /** The row's verdict word. */
-export function verdictOf(r: Row): 'ok' | 'MISMATCH' | 'KNOWN GAP' {
-  if (r.pass) return 'ok';
-  return r.knownGap === undefined ? 'MISMATCH' : 'KNOWN GAP';
+export function verdictOf(r: Row): 'ok' | 'MISMATCH' {
+  return r.pass ? 'ok' : 'MISMATCH';
 }
 
 export interface Scenario {

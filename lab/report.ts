@@ -41,13 +41,11 @@ export interface ReportInput {
 /** The Markdown report. */
 export function markdownReport(input: ReportInput): string {
   const failed = input.rows.filter((r) => verdictOf(r) === 'MISMATCH').length + input.errors.length;
-  const gaps = input.rows.filter((r) => verdictOf(r) === 'KNOWN GAP');
   const out: string[] = [
     '# sourceip lab report',
     '',
     `Run ${input.date.toISOString()} in ${input.seconds.toFixed(1)} s — ${input.rows.length} rows, ` +
-      (failed === 0 ? 'every observation matches the guide' : `**${failed} mismatch(es)**`) +
-      (gaps.length > 0 ? `, ${gaps.length} known gap(s) of other parts (listed below).` : '.'),
+      (failed === 0 ? 'every observation matches the guide.' : `**${failed} mismatch(es)**.`),
     '',
     `Programs: ${Object.entries(input.versions)
       .map(([k, v]) => `${k} ${v}`)
@@ -59,15 +57,11 @@ export function markdownReport(input: ReportInput): string {
   ];
   for (const r of input.rows) {
     out.push(
-      `| ${r.scenario} | ${md(r.name)} | ${md(r.expected)} | ${md(r.observed)} | ${{ ok: '✅ ok', MISMATCH: '❌ MISMATCH', 'KNOWN GAP': '⚠️ KNOWN GAP' }[verdictOf(r)]} |`,
+      `| ${r.scenario} | ${md(r.name)} | ${md(r.expected)} | ${md(r.observed)} | ${{ ok: '✅ ok', MISMATCH: '❌ MISMATCH' }[verdictOf(r)]} |`,
     );
   }
   for (const e of input.errors)
     out.push(`| ${e.scenario} | (scenario failed to run) | | ${md(e.message)} | ❌ ERROR |`);
-  if (gaps.length > 0) {
-    out.push('', '## Known gaps', '');
-    for (const r of gaps) out.push(`- scenario ${r.scenario}, ${md(r.name)}: ${r.knownGap}`);
-  }
   out.push('', '## Why', '');
   for (const s of input.scenarios) {
     const notes = input.rows.filter((r) => r.scenario === s.id && r.note);

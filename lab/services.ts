@@ -171,11 +171,6 @@ listen proxy_v2
   mode tcp
   bind ${addr.lb.wan}:${ports.lbProxy}
   bind [${addr.lb.wan6}]:${ports.lbProxy}
-  # Connect to the backend only once the client has sent bytes, so the PROXY header and the request
-  # usually arrive together. Narrows (does not close) a gateway gap (lab/README.md, "Known gaps"):
-  # a PROXY header that arrives alone leaves the connection paused.
-  tcp-request inspect-delay 2s
-  tcp-request content accept if { req.len gt 0 }
   server vip ${vip}:${ports.proxyRequired} send-proxy-v2
 listen proxy_v2_eager
   mode tcp

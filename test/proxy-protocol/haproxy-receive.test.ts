@@ -4,11 +4,9 @@
  * from ::1; our side must report exactly the client HAProxy saw, and the TLVs it sent.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
-import path from 'node:path';
 import { after, before, test } from 'node:test';
 import tls from 'node:tls';
 import {
@@ -25,6 +23,7 @@ import {
   sslText,
   tlvText,
 } from '../../src/core/proxy-protocol/tlv.ts';
+import { type RunningPeer, startHaproxy } from '../support/peers.ts';
 import { requireProgram } from '../support/programs.ts';
 import { close, listen, makeCertificate, tempDir, waitFor } from './helpers.ts';
 
@@ -32,19 +31,11 @@ const haproxy = requireProgram('haproxy');
 const skip = typeof haproxy === 'string' ? false : haproxy.skip;
 
 let dir: ReturnType<typeof tempDir>;
-let child: ChildProcess | undefined;
+let program: RunningPeer<keyof typeof ports> | undefined;
 let server: http.Server;
 let pp: ProxyProtocolListener;
-let stderr = '';
 const ports = { v1: 0, v1six: 0, v2: 0, tls: 0 };
 let clientCert: { key: string; cert: string };
-
-async function freePort(host: string): Promise<number> {
-  const s = net.createServer();
-  const port = await listen(s, host);
-  await close(s);
-  return port;
-}
 
 before(
   async () => {
@@ -79,14 +70,11 @@ before(
     });
     pp = acceptProxyProtocol(server, { mode: 'required', trusted: ['127.0.0.1'] });
     const backend = await listen(server);
-    ports.v1 = await freePort('127.0.0.1');
-    ports.v1six = await freePort('::1');
-    ports.v2 = await freePort('127.0.0.1');
-    ports.tls = await freePort('127.0.0.1');
-    const cfg = path.join(dir.dir, 'haproxy.cfg');
-    writeFileSync(
-      cfg,
-      `global
+    // startHaproxy returns once every frontend accepts.
+    program = await startHaproxy({
+      binary: haproxy as string,
+      ports: { v1: '127.0.0.1', v1six: '::1', v2: '127.0.0.1', tls: '127.0.0.1' },
+      config: (p) => `global
   maxconn 100
 defaults
   mode tcp
@@ -94,70 +82,38 @@ defaults
   timeout client 5s
   timeout server 5s
 frontend fe_v1
-  bind 127.0.0.1:${ports.v1}
-  bind [::1]:${ports.v1six}
+  bind 127.0.0.1:${p.v1}
+  bind [::1]:${p.v1six}
   default_backend be_v1
 backend be_v1
   server s 127.0.0.1:${backend} send-proxy
 frontend fe_v2
-  bind 127.0.0.1:${ports.v2}
+  bind 127.0.0.1:${p.v2}
   unique-id-format %ci-%cp-uid
   default_backend be_v2
 backend be_v2
   server s 127.0.0.1:${backend} send-proxy-v2 proxy-v2-options crc32c,unique-id,authority
 frontend fe_tls
-  bind 127.0.0.1:${ports.tls} ssl crt ${serverCert.pem} ca-file ${clientCert.cert} verify optional
+  bind 127.0.0.1:${p.tls} ssl crt ${serverCert.pem} ca-file ${clientCert.cert} verify optional
   unique-id-format %ci-%cp-uid
   default_backend be_tls
 backend be_tls
   server s 127.0.0.1:${backend} send-proxy-v2 proxy-v2-options crc32c,unique-id,authority,ssl,cert-cn
 `,
-    );
-    child = spawn(haproxy as string, ['-f', cfg, '-db'], { stdio: ['ignore', 'ignore', 'pipe'] });
-    child.stderr?.on('data', (d) => {
-      stderr += d;
     });
-    // Ready when every frontend accepts.
-    for (const [host, port] of [
-      ['127.0.0.1', ports.v1],
-      ['::1', ports.v1six],
-      ['127.0.0.1', ports.v2],
-      ['127.0.0.1', ports.tls],
-    ] as const) {
-      await waitUntilListening(host, port);
-    }
+    Object.assign(ports, program.ports);
   },
   { timeout: 30_000 },
 );
 
 after(
   async () => {
-    if (child?.pid !== undefined && child.exitCode === null) {
-      process.kill(child.pid, 'SIGTERM');
-      await new Promise((r) => child?.once('exit', r));
-    }
+    await program?.stop();
     if (server) await close(server);
     dir?.remove();
   },
   { timeout: 30_000 },
 );
-
-async function waitUntilListening(host: string, port: number): Promise<void> {
-  const until = Date.now() + 10_000;
-  while (Date.now() < until) {
-    if (child?.exitCode !== null && child?.exitCode !== undefined) throw new Error(`haproxy exited: ${stderr}`);
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = net.connect({ host, port }, () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.on('error', () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`haproxy did not listen on ${host}:${port}: ${stderr}`);
-}
 
 /** A plain HTTP GET through HAProxy from `localAddress`; returns our JSON and the client's port. */
 function get(
@@ -179,7 +135,7 @@ function get(
     });
     s.on('close', () => {
       const at = data.indexOf('\r\n\r\n');
-      if (at < 0) reject(new Error(`no HTTP reply: ${JSON.stringify(data)} ${stderr}`));
+      if (at < 0) reject(new Error(`no HTTP reply: ${JSON.stringify(data)} ${program?.log()}`));
       else resolve({ body: JSON.parse(data.slice(at + 4)), localPort });
     });
     s.on('error', reject);
@@ -211,7 +167,7 @@ function getTls(
     });
     s.on('close', () => {
       const at = data.indexOf('\r\n\r\n');
-      if (at < 0) reject(new Error(`no HTTP reply over TLS: ${JSON.stringify(data)} ${stderr}`));
+      if (at < 0) reject(new Error(`no HTTP reply over TLS: ${JSON.stringify(data)} ${program?.log()}`));
       else resolve({ body: JSON.parse(data.slice(at + 4)), localPort });
     });
     s.on('error', reject);

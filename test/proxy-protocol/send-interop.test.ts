@@ -9,8 +9,8 @@ import { after, before, test } from 'node:test';
 import { decodeProxyHeader } from '../../src/core/proxy-protocol/decode.ts';
 import { encodeProxyHeader } from '../../src/core/proxy-protocol/encode.ts';
 import { requireProgram } from '../support/programs.ts';
-import { rawExchange, tempDir } from './helpers.ts';
-import { type Peer, startHaproxy, startNginx } from './peers.ts';
+import { rawExchange } from './helpers.ts';
+import { type Peer, startHaproxyReceiver, startNginxReceiver } from './peers.ts';
 import { probes } from './probes.vectors.ts';
 
 const nginxBin = requireProgram('nginx');
@@ -18,15 +18,13 @@ const haproxyBin = requireProgram('haproxy');
 const skip = typeof nginxBin !== 'string' ? nginxBin.skip : typeof haproxyBin !== 'string' ? haproxyBin.skip : false;
 
 const GET = 'GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n';
-let dir: ReturnType<typeof tempDir>;
 const peers: Peer[] = [];
 
 before(
   async () => {
     if (skip) return;
-    dir = tempDir('sourceip-pp-send-');
-    peers.push(await startNginx(nginxBin as string, dir.dir));
-    peers.push(await startHaproxy(haproxyBin as string, dir.dir));
+    peers.push(await startNginxReceiver(nginxBin as string));
+    peers.push(await startHaproxyReceiver(haproxyBin as string));
   },
   { timeout: 30_000 },
 );
@@ -34,7 +32,6 @@ before(
 after(
   async () => {
     for (const p of peers) await p.stop();
-    dir?.remove();
   },
   { timeout: 30_000 },
 );

@@ -2,128 +2,47 @@
  * whoami behind real proxies, as in the labs: Debian's nginx (`proxy_add_x_forwarded_for`,
  * X-Real-IP) and HAProxy (`send-proxy` / `send-proxy-v2`) in front, clients from several
  * 127.x.y.z addresses and ::1. whoami must name the client the proxy saw, keep the proxy as the
- * direct peer, and flag nothing a trusted proxy wrote. Programs run in the foreground, own temp
- * dir, stopped by PID.
+ * direct peer, and flag nothing a trusted proxy wrote. Programs are started and stopped by
+ * test/support/peers.ts.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type RunningWhoami, startWhoami } from '../../src/whoami/server.ts';
 import { getJson } from '../middleware/support.ts';
+import { type RunningPeer, startHaproxy, startNginx } from '../support/peers.ts';
 import { requireProgram } from '../support/programs.ts';
 
 const nginx = requireProgram('nginx');
 const haproxy = requireProgram('haproxy');
 
-async function freePort(host = '127.0.0.1'): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, host, () => resolve());
-  });
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-interface Program {
-  readonly log: () => string;
-  stop(): Promise<void>;
-}
-
-/** Spawns a foreground program and waits (bounded) until every `ports` accepts connections. */
-async function run(binary: string, args: string[], ports: readonly number[]): Promise<Program> {
-  const child: ChildProcess = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  child.stderr?.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  const stop = async (): Promise<void> => {
-    if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    process.kill(child.pid, 'SIGTERM');
-    const force = setTimeout(() => child.pid !== undefined && process.kill(child.pid, 'SIGKILL'), 3000);
-    await exited;
-    clearTimeout(force);
-  };
-  const deadline = Date.now() + 10_000;
-  for (const port of ports) {
-    for (;;) {
-      if (child.exitCode !== null) throw new Error(`${binary} exited early: ${output}`);
-      const open = await new Promise<boolean>((resolve) => {
-        const socket = connect({ host: '127.0.0.1', port }, () => {
-          socket.destroy();
-          resolve(true);
-        });
-        socket.on('error', () => resolve(false));
-      });
-      if (open) break;
-      if (Date.now() > deadline) {
-        await stop();
-        throw new Error(`${binary} did not listen on ${port}: ${output}`);
-      }
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
-  return { log: () => output, stop };
-}
-
 describe('nginx in front of whoami (X-Forwarded-For, X-Real-IP)', {
   skip: typeof nginx === 'string' ? false : nginx.skip,
 }, () => {
-  let dir: string;
   let whoami: RunningWhoami;
-  let program: Program;
+  let program: RunningPeer;
   let front: string;
 
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'sourceip-whoami-nginx-'));
-    for (const sub of ['body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) mkdirSync(join(dir, sub));
     // nginx connects upstream from 127.0.0.1: the one trusted proxy.
     whoami = await startWhoami({ port: 0, trusted: ['127.0.0.1'] });
-    const port = await freePort();
-    front = `http://127.0.0.1:${port}/`;
-    const conf = join(dir, 'nginx.conf');
-    writeFileSync(
-      conf,
-      `daemon off;
-master_process off;
-worker_processes 1;
-pid ${dir}/nginx.pid;
-error_log ${dir}/error.log warn;
-events { worker_connections 64; }
-http {
-  access_log off;
-  client_body_temp_path ${dir}/body;
-  proxy_temp_path ${dir}/proxy;
-  fastcgi_temp_path ${dir}/fastcgi;
-  uwsgi_temp_path ${dir}/uwsgi;
-  scgi_temp_path ${dir}/scgi;
-  server {
-    listen 127.0.0.1:${port};
+    program = await startNginx({
+      binary: nginx as string,
+      ports: { front: '127.0.0.1' },
+      http: (p) => `  server {
+    listen 127.0.0.1:${p.front};
     location / {
       proxy_pass http://127.0.0.1:${whoami.port};
       proxy_set_header Host $host;
       proxy_set_header X-Real-IP $remote_addr;
       proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
     }
-  }
-}
-`,
-    );
-    program = await run(nginx as string, ['-p', dir, '-e', join(dir, 'error.log'), '-c', conf], [port]);
+  }`,
+    });
+    front = `http://127.0.0.1:${program.ports.front}/`;
   });
   after(async () => {
     await program?.stop();
     await whoami?.close();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   test('the client nginx saw, with nginx as the trusted peer; the forged entry is left of it', async () => {
@@ -162,26 +81,21 @@ http {
 describe('HAProxy in front of whoami --proxy-protocol required', {
   skip: typeof haproxy === 'string' ? false : haproxy.skip,
 }, () => {
-  let dir: string;
   let whoami: RunningWhoami;
-  let program: Program;
+  let program: RunningPeer<keyof typeof ports>;
   const ports = { v1: 0, v2: 0, v2six: 0 };
 
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'sourceip-whoami-haproxy-'));
     whoami = await startWhoami({
       port: 0,
       proxyProtocol: 'required',
       proxyProtocolTrusted: ['127.0.0.1'],
       trusted: ['10.0.0.0/8'],
     });
-    ports.v1 = await freePort();
-    ports.v2 = await freePort();
-    ports.v2six = await freePort('::1');
-    const conf = join(dir, 'haproxy.cfg');
-    writeFileSync(
-      conf,
-      `global
+    program = await startHaproxy({
+      binary: haproxy as string,
+      ports: { v1: '127.0.0.1', v2: '127.0.0.1', v2six: '::1' },
+      config: (p, dir) => `global
   pidfile ${dir}/haproxy.pid
 defaults
   mode tcp
@@ -189,24 +103,23 @@ defaults
   timeout client 10s
   timeout server 10s
 frontend v1
-  bind 127.0.0.1:${ports.v1}
+  bind 127.0.0.1:${p.v1}
   default_backend whoami_v1
 frontend v2
-  bind 127.0.0.1:${ports.v2}
-  bind [::1]:${ports.v2six}
+  bind 127.0.0.1:${p.v2}
+  bind [::1]:${p.v2six}
   default_backend whoami_v2
 backend whoami_v1
   server w 127.0.0.1:${whoami.port} send-proxy
 backend whoami_v2
   server w 127.0.0.1:${whoami.port} send-proxy-v2
 `,
-    );
-    program = await run(haproxy as string, ['-db', '-f', conf], [ports.v1, ports.v2]);
+    });
+    Object.assign(ports, program.ports);
   });
   after(async () => {
     await program?.stop();
     await whoami?.close();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   test('send-proxy (v1) from 127.0.0.5: client = PROXY source, HAProxy = direct peer', async () => {

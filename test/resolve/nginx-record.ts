@@ -19,7 +19,7 @@ export async function recordNginx(
   config: NginxServerConfig,
   cases: readonly { peer: string; headers: [string, string][] }[],
 ): Promise<RecordedCase[]> {
-  const port = running.ports.get(config.name) as number;
+  const port = running.ports[config.name] as number;
   const byPeer = new Map<string, number[]>();
   cases.forEach((c, i) => {
     const list = byPeer.get(c.peer) ?? [];

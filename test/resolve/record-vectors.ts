@@ -53,7 +53,7 @@ async function recordNginx(): Promise<void> {
   try {
     const rows: string[] = [];
     for (const c of NGINX_CASES) {
-      const port = nginx.ports.get(c.config) as number;
+      const port = nginx.ports[c.config] as number;
       const host = c.peer.includes(':') ? '::1' : '127.0.0.1';
       const { responses, localPort } = await pipeline(host, port, c.peer, [rawRequest(c.headers)]);
       const response = responses[0] as { status: number; body: string };

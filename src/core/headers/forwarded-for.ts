@@ -179,12 +179,14 @@ export function parseCanonicalIPv6Words(text: string, start: number, end: number
   return true;
 }
 
-/** Groups read right to left by {@link scanCanonicalIPv6Left}, and the eight in order. */
+/** Groups read right to left by {@link scanCanonicalIPv6Left}. */
 const LEFT_GROUPS = new Uint16Array(8);
-const LEFT_ORDERED = new Uint16Array(8);
 
-function isLowerHex(c: number): boolean {
-  return (c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66);
+/** Lower-case hex digit value, or -1 (RFC 5952 §4.3: canonical text is lower case). */
+function lowerHex(c: number): number {
+  if (c >= 0x30 && c <= 0x39) return c - 0x30;
+  if (c >= 0x61 && c <= 0x66) return c - 0x57;
+  return -1;
 }
 
 /**
@@ -193,7 +195,8 @@ function isLowerHex(c: number): boolean {
  * where it starts. Returns that start — the address is `text[start, end)` — with its words in
  * `out`, or -1 when that run is not an RFC 5952 text (zone-less, not IPv4-mapped). The caller
  * checks what stands left of `start`. Same answer as parseCanonicalIPv6Words(text, start, end)
- * (strict-xff.test.ts).
+ * (strict-xff.test.ts). Each group is read unrolled (1–4 digits) and RFC 5952 §4.2's rule — the
+ * `::` is the first longest run of ≥ 2 zero groups — is checked from run lengths kept on the way.
  *
  * @example const w = new Uint32Array(4); scanCanonicalIPv6Left('a, fd00::2', 10, w) // 3, w = [0xfd000000, 0, 0, 2]
  */
@@ -208,79 +211,88 @@ export function scanCanonicalIPv6Left(text: string, end: number, out: Uint32Arra
     gapRight = 0;
     i -= 2;
   }
+  // Longest runs of explicit zero groups right of the `::` (or anywhere without one) and left of it.
+  let run = 0;
+  let longestRight = 0;
+  let longestLeft = 0;
   let start: number;
+  // Each character is read once: `c` is the character at `i` (-1 left of the text).
+  let c = i >= 0 ? text.charCodeAt(i) : -1;
   for (;;) {
-    let value = 0;
-    let digits = 0;
-    let top = 0;
-    while (i >= 0) {
-      const c = text.charCodeAt(i);
-      let h: number;
-      if (c >= 0x30 && c <= 0x39) h = c - 0x30;
-      else if (c >= 0x61 && c <= 0x66) h = c - 0x57;
-      else break;
-      if (digits === 4) return -1;
-      value |= h << (digits << 2);
-      top = c;
-      digits++;
-      i--;
+    let d = lowerHex(c);
+    if (d < 0) return -1;
+    let value = d;
+    c = --i >= 0 ? text.charCodeAt(i) : -1;
+    d = lowerHex(c);
+    if (d >= 0) {
+      value |= d << 4;
+      let lead = d;
+      c = --i >= 0 ? text.charCodeAt(i) : -1;
+      d = lowerHex(c);
+      if (d >= 0) {
+        value |= d << 8;
+        lead = d;
+        c = --i >= 0 ? text.charCodeAt(i) : -1;
+        d = lowerHex(c);
+        if (d >= 0) {
+          value |= d << 12;
+          lead = d;
+          c = --i >= 0 ? text.charCodeAt(i) : -1;
+          if (lowerHex(c) >= 0) return -1; // a fifth digit
+        }
+      }
+      if (lead === 0) return -1; // leading zero (RFC 5952 §4.1)
     }
-    if (digits === 0 || (digits > 1 && top === 0x30) || n === 8) return -1;
+    if (n === 8) return -1;
+    // A zero group next to `::` means the compressed run is longer than written.
+    if (value === 0 && gapRight === n) return -1;
     rev[n++] = value;
-    if (i < 0 || text.charCodeAt(i) !== 0x3a) {
+    if (value === 0) {
+      run++;
+      if (gapRight < 0) {
+        if (run > longestRight) longestRight = run;
+      } else if (run > longestLeft) longestLeft = run;
+    } else run = 0;
+    if (c !== 0x3a) {
       start = i + 1;
       break;
     }
-    if (i >= 1 && text.charCodeAt(i - 1) === 0x3a) {
-      if (gapRight >= 0) return -1;
+    c = --i >= 0 ? text.charCodeAt(i) : -1;
+    if (c === 0x3a) {
+      if (gapRight >= 0 || value === 0) return -1;
       gapRight = n;
-      i -= 2;
+      run = 0;
+      c = --i >= 0 ? text.charCodeAt(i) : -1;
       // `::` opening the address (`::1`): nothing more of it on the left (a third `:` is not an address).
-      if (i < 0 || !isLowerHex(text.charCodeAt(i))) {
-        if (i >= 0 && text.charCodeAt(i) === 0x3a) return -1;
+      if (lowerHex(c) < 0) {
+        if (c === 0x3a) return -1;
         start = i + 1;
         break;
       }
-    } else {
-      i--; // a single `:` must have a group on its left (checked by the next round)
     }
+    // Otherwise a single `:`: the next round needs a group at `c`.
   }
-  const g = LEFT_ORDERED;
   if (gapRight < 0) {
-    if (n !== 8) return -1;
-    for (let k = 0; k < 8; k++) g[k] = rev[7 - k]!;
+    // Eight groups, and no run of two zero groups left uncompressed.
+    if (n !== 8 || longestRight >= 2) return -1;
   } else {
-    // In canonical form `::` stands for two or more groups.
-    if (n > 6) return -1;
-    const left = n - gapRight;
-    for (let k = 0; k < left; k++) g[k] = rev[n - 1 - k]!;
-    for (let k = left; k < 8 - gapRight; k++) g[k] = 0;
-    for (let k = 0; k < gapRight; k++) g[7 - k] = rev[k]!;
+    // `::` stands for z ≥ 2 groups and is the first longest zero run: runs on its right may
+    // equal it, runs on its left must be shorter.
+    const z = 8 - n;
+    if (z < 2 || longestRight > z || longestLeft >= z) return -1;
   }
-  // The first longest run of ≥ 2 zero groups must be exactly the `::`.
-  let runStart = -1;
-  let runLen = 1;
-  for (let k = 0; k < 8; ) {
-    if (g[k] !== 0) {
-      k++;
-      continue;
-    }
-    let j = k + 1;
-    while (j < 8 && g[j] === 0) j++;
-    if (j - k > runLen) {
-      runStart = k;
-      runLen = j - k;
-    }
-    k = j;
+  out[0] = 0;
+  out[1] = 0;
+  out[2] = 0;
+  out[3] = 0;
+  // Group j (right to left) sits at index 7 - j right of the gap, at n - 1 - j left of it.
+  const right = gapRight < 0 ? n : gapRight;
+  for (let j = 0; j < n; j++) {
+    const at = j < right ? 7 - j : n - 1 - j;
+    out[at >> 1] += (at & 1) === 0 ? rev[j]! * 0x10000 : rev[j]!;
   }
-  if (gapRight < 0 ? runStart >= 0 : runStart !== n - gapRight || 8 - n !== runLen) return -1;
-  const w2 = g[4]! * 0x10000 + g[5]!;
   // IPv4-mapped addresses print as ::ffff:a.b.c.d: not this fast path.
-  if (g[0] === 0 && g[1] === 0 && g[2] === 0 && g[3] === 0 && w2 === 0xffff) return -1;
-  out[0] = g[0]! * 0x10000 + g[1]!;
-  out[1] = g[2]! * 0x10000 + g[3]!;
-  out[2] = w2;
-  out[3] = g[6]! * 0x10000 + g[7]!;
+  if (out[0] === 0 && out[1] === 0 && out[2] === 0xffff) return -1;
   return start;
 }
 

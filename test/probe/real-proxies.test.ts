@@ -1,98 +1,18 @@
 /**
  * `sourceip probe` through real proxies in front of whoami: Debian's nginx as a plain reverse
  * proxy, nginx with the trust-everything realip setting (ingress-nginx `proxy-real-ip-cidr:
- * 0.0.0.0/0`, pitfall 3), and HAProxy `send-proxy-v2`. Programs run in the foreground in their own
- * temp dir and are stopped by PID.
+ * 0.0.0.0/0`, pitfall 3), and HAProxy `send-proxy-v2`. Programs are started and stopped by
+ * test/support/peers.ts.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { test } from 'node:test';
 import { type ProbeReport, runProbe } from '../../src/probe/probe.ts';
 import { startWhoami } from '../../src/whoami/server.ts';
+import { startHaproxy, startNginx } from '../support/peers.ts';
 import { requireProgram } from '../support/programs.ts';
 
 const nginx = requireProgram('nginx');
 const haproxy = requireProgram('haproxy');
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-/** Starts a foreground program; resolves once `port` accepts (bounded: 10 s); `stop()` by PID. */
-async function start(binary: string, args: string[], port: number): Promise<{ stop(): Promise<void>; log(): string }> {
-  const child: ChildProcess = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout?.on('data', (b: Buffer) => {
-    output += b.toString();
-  });
-  child.stderr?.on('data', (b: Buffer) => {
-    output += b.toString();
-  });
-  const stop = async (): Promise<void> => {
-    if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    process.kill(child.pid, 'SIGTERM');
-    const force = setTimeout(() => child.pid !== undefined && process.kill(child.pid, 'SIGKILL'), 3000);
-    await exited;
-    clearTimeout(force);
-  };
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`${binary} exited early: ${output}`);
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = net.connect({ host: '127.0.0.1', port }, () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.on('error', () => resolve(false));
-    });
-    if (open) return { stop, log: () => output };
-    if (Date.now() > deadline) {
-      await stop();
-      throw new Error(`${binary} did not listen on ${port}: ${output}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
-function nginxConf(dir: string, port: number, upstream: number, realip: string): string {
-  return `daemon off;
-master_process off;
-worker_processes 1;
-pid ${dir}/nginx.pid;
-error_log ${dir}/error.log warn;
-events { worker_connections 64; }
-http {
-  access_log off;
-  client_body_temp_path ${dir}/body;
-  proxy_temp_path ${dir}/proxy;
-  fastcgi_temp_path ${dir}/fastcgi;
-  uwsgi_temp_path ${dir}/uwsgi;
-  scgi_temp_path ${dir}/scgi;
-  server {
-    listen 127.0.0.1:${port};
-${realip}
-    location / {
-      proxy_pass http://127.0.0.1:${upstream};
-      proxy_set_header Host $host;
-      proxy_set_header X-Real-IP $remote_addr;
-      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-    }
-  }
-}
-`;
-}
 
 function verdicts(report: ProbeReport): Record<string, string> {
   return Object.fromEntries(report.checks.map((c) => [c.id, c.verdict]));
@@ -115,20 +35,27 @@ const HEADER_CHECKS = [
 ];
 
 async function nginxInFront(realip: string, t: { after(fn: () => Promise<void> | void): void }): Promise<string> {
-  const dir = mkdtempSync(join(tmpdir(), 'sourceip-probe-nginx-'));
-  for (const sub of ['body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) mkdirSync(join(dir, sub));
   // nginx connects upstream from 127.0.0.1: the one proxy whoami trusts.
   const whoami = await startWhoami({ port: 0, trusted: ['127.0.0.1'] });
-  const port = await freePort();
-  const conf = join(dir, 'nginx.conf');
-  writeFileSync(conf, nginxConf(dir, port, whoami.port, realip));
-  const program = await start(nginx as string, ['-p', dir, '-e', join(dir, 'error.log'), '-c', conf], port);
+  const program = await startNginx({
+    binary: nginx as string,
+    ports: { front: '127.0.0.1' },
+    http: (p) => `  server {
+    listen 127.0.0.1:${p.front};
+${realip}
+    location / {
+      proxy_pass http://127.0.0.1:${whoami.port};
+      proxy_set_header Host $host;
+      proxy_set_header X-Real-IP $remote_addr;
+      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+    }
+  }`,
+  });
   t.after(async () => {
     await program.stop();
     await whoami.close();
-    rmSync(dir, { recursive: true, force: true });
   });
-  return `http://127.0.0.1:${port}/`;
+  return `http://127.0.0.1:${program.ports.front}/`;
 }
 
 test('nginx as a plain reverse proxy: preserved, nothing spoofable', {
@@ -173,13 +100,11 @@ test('HAProxy send-proxy-v2 in front of whoami --proxy-protocol required: preser
   skip: typeof haproxy === 'string' ? false : haproxy.skip,
   timeout: 60_000,
 }, async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'sourceip-probe-haproxy-'));
   const whoami = await startWhoami({ port: 0, proxyProtocol: 'required', proxyProtocolTrusted: ['127.0.0.1'] });
-  const port = await freePort();
-  const conf = join(dir, 'haproxy.cfg');
-  writeFileSync(
-    conf,
-    `global
+  const program = await startHaproxy({
+    binary: haproxy as string,
+    ports: { lb: '127.0.0.1' },
+    config: (p, dir) => `global
   pidfile ${dir}/haproxy.pid
 defaults
   mode tcp
@@ -187,18 +112,17 @@ defaults
   timeout client 10s
   timeout server 10s
 frontend lb
-  bind 127.0.0.1:${port}
+  bind 127.0.0.1:${p.lb}
   default_backend whoami
 backend whoami
   server w 127.0.0.1:${whoami.port} send-proxy-v2
 `,
-  );
-  const program = await start(haproxy as string, ['-db', '-f', conf], port);
+  });
   t.after(async () => {
     await program.stop();
     await whoami.close();
-    rmSync(dir, { recursive: true, force: true });
   });
+  const port = program.ports.lb;
   const report = await runProbe({
     url: `http://127.0.0.1:${port}/`,
     sourceAddress: '127.0.0.2',

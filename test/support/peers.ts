@@ -82,6 +82,20 @@ ${http}
   });
 }
 
+/**
+ * The usual nginx reverse proxy in front of an app on 127.0.0.1:`port`, for a `server` block:
+ * Host kept, X-Real-IP set to `$remote_addr`, the peer appended to X-Forwarded-For
+ * (`$proxy_add_x_forwarded_for`).
+ */
+export function proxyPassLocation(port: number): string {
+  return `    location / {
+      proxy_pass http://127.0.0.1:${port};
+      proxy_set_header Host $host;
+      proxy_set_header X-Real-IP $remote_addr;
+      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+    }`;
+}
+
 /** HAProxy in the foreground (`-db`) with the whole config from `config`. */
 export function startHaproxy<K extends string>(
   options: PeerOptions<K> & { config: Render<K> },

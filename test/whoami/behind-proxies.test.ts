@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { type RunningWhoami, startWhoami } from '../../src/whoami/server.ts';
 import { getJson } from '../middleware/support.ts';
-import { type RunningPeer, startHaproxy, startNginx } from '../support/peers.ts';
+import { proxyPassLocation, type RunningPeer, startHaproxy, startNginx } from '../support/peers.ts';
 import { requireProgram } from '../support/programs.ts';
 
 const nginx = requireProgram('nginx');
@@ -30,12 +30,7 @@ describe('nginx in front of whoami (X-Forwarded-For, X-Real-IP)', {
       ports: { front: '127.0.0.1' },
       http: (p) => `  server {
     listen 127.0.0.1:${p.front};
-    location / {
-      proxy_pass http://127.0.0.1:${whoami.port};
-      proxy_set_header Host $host;
-      proxy_set_header X-Real-IP $remote_addr;
-      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-    }
+${proxyPassLocation(whoami.port)}
   }`,
     });
     front = `http://127.0.0.1:${program.ports.front}/`;

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { type ProbeReport, runProbe } from '../../src/probe/probe.ts';
 import { startWhoami } from '../../src/whoami/server.ts';
-import { startHaproxy, startNginx } from '../support/peers.ts';
+import { proxyPassLocation, startHaproxy, startNginx } from '../support/peers.ts';
 import { requireProgram } from '../support/programs.ts';
 
 const nginx = requireProgram('nginx');
@@ -43,12 +43,7 @@ async function nginxInFront(realip: string, t: { after(fn: () => Promise<void> |
     http: (p) => `  server {
     listen 127.0.0.1:${p.front};
 ${realip}
-    location / {
-      proxy_pass http://127.0.0.1:${whoami.port};
-      proxy_set_header Host $host;
-      proxy_set_header X-Real-IP $remote_addr;
-      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-    }
+${proxyPassLocation(whoami.port)}
   }`,
   });
   t.after(async () => {

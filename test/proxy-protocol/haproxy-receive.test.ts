@@ -23,7 +23,7 @@ import {
   sslText,
   tlvText,
 } from '../../src/core/proxy-protocol/tlv.ts';
-import { type RunningPeer, startHaproxy } from '../support/peers.ts';
+import { haproxyDefaults, type RunningPeer, startHaproxy } from '../support/peers.ts';
 import { requireProgram } from '../support/programs.ts';
 import { close, listen, makeCertificate, tempDir, waitFor } from './helpers.ts';
 
@@ -74,14 +74,7 @@ before(
     program = await startHaproxy({
       binary: haproxy as string,
       ports: { v1: '127.0.0.1', v1six: '::1', v2: '127.0.0.1', tls: '127.0.0.1' },
-      config: (p) => `global
-  maxconn 100
-defaults
-  mode tcp
-  timeout connect 2s
-  timeout client 5s
-  timeout server 5s
-frontend fe_v1
+      config: (p) => `${haproxyDefaults('tcp', '5s')}frontend fe_v1
   bind 127.0.0.1:${p.v1}
   bind [::1]:${p.v1six}
   default_backend be_v1

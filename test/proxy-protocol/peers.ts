@@ -2,7 +2,7 @@
  * Real nginx and HAProxy as PROXY protocol receivers for the sending-interop tests, started by
  * test/support/peers.ts.
  */
-import { startHaproxy, startNginx } from '../support/peers.ts';
+import { haproxyDefaults, startHaproxy, startNginx } from '../support/peers.ts';
 
 export interface Peer {
   readonly name: string;
@@ -32,14 +32,7 @@ export async function startHaproxyReceiver(binary: string): Promise<Peer> {
   const haproxy = await startHaproxy({
     binary,
     ports: { port4: '127.0.0.1', port6: '::1', tlvPort: '127.0.0.1' },
-    config: (p) => `global
-  maxconn 100
-defaults
-  mode http
-  timeout connect 2s
-  timeout client 5s
-  timeout server 5s
-frontend fe
+    config: (p) => `${haproxyDefaults('http', '5s')}frontend fe
   bind 127.0.0.1:${p.port4} accept-proxy
   bind [::1]:${p.port6} accept-proxy
   http-request return status 200 content-type text/plain lf-string "%[src] %[src_port] %[dst] %[dst_port]"

@@ -96,6 +96,21 @@ export function proxyPassLocation(port: number): string {
     }`;
 }
 
+/**
+ * The head of a test HAProxy config: `global` and `defaults` with the mode, a 2 s connect
+ * timeout and `timeout` for client and server. Frontends and backends follow it.
+ */
+export function haproxyDefaults(mode: 'tcp' | 'http', timeout = '10s'): string {
+  return `global
+  maxconn 100
+defaults
+  mode ${mode}
+  timeout connect 2s
+  timeout client ${timeout}
+  timeout server ${timeout}
+`;
+}
+
 /** HAProxy in the foreground (`-db`) with the whole config from `config`. */
 export function startHaproxy<K extends string>(
   options: PeerOptions<K> & { config: Render<K> },

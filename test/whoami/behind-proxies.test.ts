@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { type RunningWhoami, startWhoami } from '../../src/whoami/server.ts';
 import { getJson } from '../middleware/support.ts';
-import { proxyPassLocation, type RunningPeer, startHaproxy, startNginx } from '../support/peers.ts';
+import { haproxyDefaults, proxyPassLocation, type RunningPeer, startHaproxy, startNginx } from '../support/peers.ts';
 import { requireProgram } from '../support/programs.ts';
 
 const nginx = requireProgram('nginx');
@@ -90,14 +90,7 @@ describe('HAProxy in front of whoami --proxy-protocol required', {
     program = await startHaproxy({
       binary: haproxy as string,
       ports: { v1: '127.0.0.1', v2: '127.0.0.1', v2six: '::1' },
-      config: (p, dir) => `global
-  pidfile ${dir}/haproxy.pid
-defaults
-  mode tcp
-  timeout connect 2s
-  timeout client 10s
-  timeout server 10s
-frontend v1
+      config: (p) => `${haproxyDefaults('tcp')}frontend v1
   bind 127.0.0.1:${p.v1}
   default_backend whoami_v1
 frontend v2

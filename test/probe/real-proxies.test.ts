@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { type ProbeReport, runProbe } from '../../src/probe/probe.ts';
 import { startWhoami } from '../../src/whoami/server.ts';
-import { proxyPassLocation, startHaproxy, startNginx } from '../support/peers.ts';
+import { haproxyDefaults, proxyPassLocation, startHaproxy, startNginx } from '../support/peers.ts';
 import { requireProgram } from '../support/programs.ts';
 
 const nginx = requireProgram('nginx');
@@ -99,14 +99,7 @@ test('HAProxy send-proxy-v2 in front of whoami --proxy-protocol required: preser
   const program = await startHaproxy({
     binary: haproxy as string,
     ports: { lb: '127.0.0.1' },
-    config: (p, dir) => `global
-  pidfile ${dir}/haproxy.pid
-defaults
-  mode tcp
-  timeout connect 2s
-  timeout client 10s
-  timeout server 10s
-frontend lb
+    config: (p) => `${haproxyDefaults('tcp')}frontend lb
   bind 127.0.0.1:${p.lb}
   default_backend whoami
 backend whoami

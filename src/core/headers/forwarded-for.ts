@@ -179,6 +179,53 @@ export function parseCanonicalIPv6Words(text: string, start: number, end: number
   return true;
 }
 
+/** Where the quad found by the last successful {@link scanQuadLeft} starts. */
+let quadStart = 0;
+
+/** Where the quad found by the last successful {@link scanQuadLeft} starts. */
+export function lastQuadStart(): number {
+  return quadStart;
+}
+
+/**
+ * The canonical dotted quad (parseIPv4Number's rules: four parts of 1–3 digits, each ≤ 255, no
+ * leading zero) that ends at `end`, read right to left with each part unrolled: its value, with
+ * its first index in `quadStart`; or -1. Parts are read greedily (up to three digits), so a digit
+ * or dot left of `quadStart` means the entry is something else — the caller checks that char.
+ *
+ * @example scanQuadLeft('a, 10.0.0.1', 11) // 167772161, quadStart = 3
+ */
+export function scanQuadLeft(text: string, end: number): number {
+  let i = end - 1;
+  let quad = 0;
+  for (let shift = 0; ; shift += 8) {
+    let d = i >= 0 ? text.charCodeAt(i) - 0x30 : -1;
+    if (!(d >= 0 && d <= 9)) return -1;
+    let part = d;
+    i--;
+    d = i >= 0 ? text.charCodeAt(i) - 0x30 : -1;
+    if (d >= 0 && d <= 9) {
+      const tens = d;
+      part += d * 10;
+      i--;
+      d = i >= 0 ? text.charCodeAt(i) - 0x30 : -1;
+      if (d >= 0 && d <= 9) {
+        part += d * 100;
+        if (d === 0 || part > 255) return -1;
+        i--;
+      } else if (tens === 0) {
+        return -1; // leading zero
+      }
+    }
+    quad |= part << shift;
+    if (shift === 24) break;
+    if (i < 0 || text.charCodeAt(i) !== 0x2e) return -1;
+    i--;
+  }
+  quadStart = i + 1;
+  return quad >>> 0;
+}
+
 /** Groups read right to left by {@link scanCanonicalIPv6Left}. */
 const LEFT_GROUPS = new Uint16Array(8);
 

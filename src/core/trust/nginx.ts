@@ -15,6 +15,7 @@
  * peer without an IP), and `$remote_port` is empty for port 0.
  */
 import { InvalidOptionError } from '../errors.ts';
+import { lastQuadStart, scanCanonicalIPv6Left, scanQuadLeft } from '../headers/forwarded-for.ts';
 import { formatIP } from '../ip/address.ts';
 import { NAMED_RANGES } from '../ip/ranges.ts';
 import type { IPAddress } from '../ip/types.ts';
@@ -26,8 +27,10 @@ import {
   nginxParseAddrPort,
   nginxParseCidr,
 } from './nginx-address.ts';
-import type { Resolution, Resolver, ResolverOptions } from './types.ts';
+import { RIGHTMOST_UNTRUSTED } from './reasons.ts';
+import type { Resolution, ResolveInput, Resolver, ResolverOptions } from './types.ts';
 import {
+  build,
   createWalk,
   ENTRY_EMPTY,
   ENTRY_NOT_IP,
@@ -331,6 +334,116 @@ export function createNginxWalk(config: NginxRealIpConfig): Walk {
   );
 }
 
+/**
+ * The no-trace fast path of the nginx walk for `real_ip_header X-Forwarded-For` with
+ * `real_ip_recursive on`, for the usual request: the last X-Forwarded-For line holds dotted
+ * quads and IPv6 addresses in their canonical spelling, split by spaces and commas. For those
+ * entries ngx_inet_addr / ngx_inet6_addr read the same value as our canonical readers, and
+ * `$remote_addr` prints them as written, so the walk needs no address objects: entries are read right to left from the header
+ * string (NginxCursor's boundaries: trailing spaces/commas skipped, the entry starts after the
+ * last space/comma, the line's first byte is never a separator) and checked against the IPv4
+ * `set_real_ip_from` masks (nginxCidrMatch). Anything else — another spelling, a port, IPv6
+ * opening with `::`, 255.255.255.255, the line's first entry reached while every entry so far was trusted, an
+ * untrusted or non-string peer — returns null and the general walk answers. nginx-fast.test.ts
+ * checks both agree on random requests.
+ */
+export function createNginxFastPath(config: NginxRealIpConfig): ((input: ResolveInput) => Resolution | null) | null {
+  if (config.mode !== 'x-forwarded-for' || !config.recursive) return null;
+  const v4 = config.from.filter((c) => c.family === 4);
+  const nets = Uint32Array.from(v4, (c) => c.addr[3]);
+  const masks = Uint32Array.from(v4, (c) => c.mask[3]);
+  const from = config.from;
+  const lower = config.lower;
+  const header = config.header;
+  const isTrustedV4 = (n: number): boolean => {
+    for (let k = 0; k < nets.length; k++) if ((n & masks[k]!) >>> 0 === nets[k]) return true;
+    return false;
+  };
+  const v6 = config.from.filter((c) => c.family === 6);
+  const nets6 = Uint32Array.from(v6.flatMap((c) => c.addr));
+  const masks6 = Uint32Array.from(v6.flatMap((c) => c.mask));
+  const isTrustedV6 = (w0: number, w1: number, w2: number, w3: number): boolean => {
+    for (let k = 0; k < nets6.length; k += 4) {
+      if (
+        (w0 & masks6[k]!) >>> 0 === nets6[k] &&
+        (w1 & masks6[k + 1]!) >>> 0 === nets6[k + 1] &&
+        (w2 & masks6[k + 2]!) >>> 0 === nets6[k + 2] &&
+        (w3 & masks6[k + 3]!) >>> 0 === nets6[k + 3]
+      ) {
+        return true;
+      }
+    }
+    return false;
+  };
+  const words = new Uint32Array(4);
+  let cachedRaw: string | undefined;
+  let cachedText: string | null = null;
+  let cachedTrusted = false;
+  return (input) => {
+    const peerRaw = input.peer;
+    if (typeof peerRaw !== 'string') return null;
+    if (peerRaw !== cachedRaw) {
+      const ip = parsePeer(peerRaw);
+      cachedText = ip === null ? null : formatIP(ip);
+      cachedTrusted = ip !== null && nginxCidrMatch(ip, from) !== null;
+      cachedRaw = peerRaw;
+    }
+    if (!cachedTrusted) return null;
+    const raw = input.rawHeaders;
+    if (!Array.isArray(raw)) return null;
+    // NginxCursor#previousLine from the end: the last X-Forwarded-For line.
+    let at = -1;
+    for (let i = (raw.length & ~1) - 2; i >= 0; i -= 2) {
+      const name = raw[i];
+      // The configured spelling first (one compare), then nginx's case-insensitive match.
+      if (typeof name === 'string' && typeof raw[i + 1] === 'string' && (name === header || sameName(name, lower))) {
+        at = i + 1;
+        break;
+      }
+    }
+    if (at < 0) return null;
+    const value = raw[at] as string;
+    // #loadLine: leading and trailing spaces (not tabs) are not part of the value.
+    let s = 0;
+    let e = value.length;
+    while (s < e && value.charCodeAt(s) === 0x20) s++;
+    while (e > s && value.charCodeAt(e - 1) === 0x20) e--;
+    if (e === s) return null;
+    let end = e;
+    for (;;) {
+      // #scan: skip trailing spaces and commas (never the line's first byte).
+      while (end - 1 > s) {
+        const c = value.charCodeAt(end - 1);
+        if (c !== 0x20 && c !== 0x2c) break;
+        end--;
+      }
+      const quad = scanQuadLeft(value, end);
+      let start: number;
+      let trusted: boolean;
+      if (quad >= 0) {
+        if (quad === 0 || quad === 0xffffffff) return null;
+        start = lastQuadStart();
+        trusted = isTrustedV4(quad);
+      } else {
+        // RFC 5952 text that does not open with `::`: ngx_inet6_addr reads these words and
+        // ngx_inet6_ntop prints them exactly as written (its dotted forms need a leading zero run).
+        start = scanCanonicalIPv6Left(value, end, words);
+        if (start < 0 || value.charCodeAt(start) === 0x3a) return null;
+        trusted = isTrustedV6(words[0]!, words[1]!, words[2]!, words[3]!);
+      }
+      if (start < s) return null;
+      if (start > s) {
+        // The entry starts after a space or comma that is not the line's first byte.
+        const c = value.charCodeAt(start - 1);
+        if ((c !== 0x20 && c !== 0x2c) || start - 1 === s) return null;
+      }
+      if (!trusted) return build(value.slice(start, end), null, RIGHTMOST_UNTRUSTED, cachedText, true, null);
+      if (start === s) return null; // the line's first entry: an earlier line, or all trusted (leftmost)
+      end = start - 1;
+    }
+  };
+}
+
 /** Reasons whose client is the peer itself (the walk leaves `client` null for a peer without an IP). */
 const PEER_IS_CLIENT = new Set(['peer-not-ip', 'untrusted-peer', 'trusted-peer-no-header', 'invalid-entry-kept-last']);
 
@@ -348,6 +461,7 @@ export function createNginxResolver(given: ResolverOptions | { readonly options:
   const options: ResolverOptions = 'options' in given ? given.options : given;
   const config = compileNginxRealIp(options);
   const walk = createNginxWalk(config);
+  const fast = createNginxFastPath(config);
   const trustsEverything =
     config.from.some((c) => c.family === 4 && c.mask[3] === 0) &&
     config.from.some((c) => c.family === 6 && c.mask[0] === 0);
@@ -356,7 +470,16 @@ export function createNginxResolver(given: ResolverOptions | { readonly options:
     trustsEverything,
     header: config.header,
     resolve: (input, resolveOptions) => {
-      const r: Resolution = walk(input, resolveOptions?.trace === true);
+      const trace = resolveOptions?.trace === true;
+      let r: Resolution | null = null;
+      if (!trace && fast !== null) {
+        try {
+          r = fast(input);
+        } catch {
+          // Unexpected input: the walk decides, as without the fast path.
+        }
+      }
+      if (r === null) r = walk(input, trace);
       const unixPeer = typeof input === 'object' && input !== null && input.peer === undefined;
       if (r.client === null && unixPeer && PEER_IS_CLIENT.has(r.reason)) {
         // AF_UNIX: nginx prints `unix:` and `$remote_port` empty.

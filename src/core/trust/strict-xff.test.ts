@@ -8,11 +8,17 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { ListHeaderCursor, parseCanonicalIPv6Words, scanCanonicalIPv6Left } from '../headers/forwarded-for.ts';
+import {
+  ListHeaderCursor,
+  lastQuadStart,
+  parseCanonicalIPv6Words,
+  scanCanonicalIPv6Left,
+  scanQuadLeft,
+} from '../headers/forwarded-for.ts';
 import { formatIP, parseIPv4Number } from '../ip/address.ts';
 import { PrefixSet } from '../ip/prefix-set.ts';
 import { createResolver } from './resolver.ts';
-import { createStrictListFastPath, lastQuadStart, scanQuadLeft } from './strict-xff.ts';
+import { createStrictListFastPath } from './strict-xff.ts';
 import type { Resolution, ResolveInput } from './types.ts';
 import { canonicalClient, createWalk, MAX_ENTRIES, prefixTrustHooks, type TrustContext } from './walk.ts';
 

@@ -10,7 +10,7 @@
  * cap, more than maxEntries entries, a peer that is not a string — it returns null and the
  * general walk answers. strict-xff.test.ts checks both agree on random inputs.
  */
-import { MAX_LINE_LENGTH, scanCanonicalIPv6Left } from '../headers/forwarded-for.ts';
+import { lastQuadStart, MAX_LINE_LENGTH, scanCanonicalIPv6Left, scanQuadLeft } from '../headers/forwarded-for.ts';
 import { isHeaderName } from '../headers/header-lines.ts';
 import * as R from './reasons.ts';
 import type { Resolution, ResolveInput } from './types.ts';
@@ -19,53 +19,6 @@ import { build, canonicalClient, prefixTrustHooks, type TrustContext } from './w
 const COMMA = 0x2c;
 const SPACE = 0x20;
 const TAB = 0x09;
-
-/** Where the quad found by the last successful {@link scanQuadLeft} starts. */
-let quadStart = 0;
-
-/** quadStart, for tests. */
-export function lastQuadStart(): number {
-  return quadStart;
-}
-
-/**
- * The canonical dotted quad (parseIPv4Number's rules: four parts of 1–3 digits, each ≤ 255, no
- * leading zero) that ends at `end`, read right to left with each part unrolled: its value, with
- * its first index in `quadStart`; or -1. Parts are read greedily (up to three digits), so a digit
- * or dot left of `quadStart` means the entry is something else — the caller checks that char.
- *
- * @example scanQuadLeft('a, 10.0.0.1', 11) // 167772161, quadStart = 3
- */
-export function scanQuadLeft(text: string, end: number): number {
-  let i = end - 1;
-  let quad = 0;
-  for (let shift = 0; ; shift += 8) {
-    let d = i >= 0 ? text.charCodeAt(i) - 0x30 : -1;
-    if (!(d >= 0 && d <= 9)) return -1;
-    let part = d;
-    i--;
-    d = i >= 0 ? text.charCodeAt(i) - 0x30 : -1;
-    if (d >= 0 && d <= 9) {
-      const tens = d;
-      part += d * 10;
-      i--;
-      d = i >= 0 ? text.charCodeAt(i) - 0x30 : -1;
-      if (d >= 0 && d <= 9) {
-        part += d * 100;
-        if (d === 0 || part > 255) return -1;
-        i--;
-      } else if (tens === 0) {
-        return -1; // leading zero
-      }
-    }
-    quad |= part << shift;
-    if (shift === 24) break;
-    if (i < 0 || text.charCodeAt(i) !== 0x2e) return -1;
-    i--;
-  }
-  quadStart = i + 1;
-  return quad >>> 0;
-}
 
 /** A resolve without trace that may decline: null = ask the general walk. */
 export type FastResolve = (input: ResolveInput) => Resolution | null;
@@ -139,7 +92,7 @@ export function createStrictListFastPath(ctx: TrustContext): FastResolve {
       let comma: number;
       let trusted: boolean;
       if (quad >= 0) {
-        start = quadStart;
+        start = lastQuadStart();
         comma = start - 1;
         while (comma >= 0) {
           const c = value.charCodeAt(comma);

@@ -285,12 +285,22 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
   logger.info({ source: first.source, generation: runtime.generation }, 'gateway ready');
 
   let reloading: Promise<ReloadResult> | null = null;
+  let queued: Promise<ReloadResult> | null = null;
   const reload = (): Promise<ReloadResult> => {
     if (health.draining) return Promise.resolve({ ok: false, errors: ['draining'], generation: runtime.generation });
-    reloading ??= doReload().finally(() => {
-      reloading = null;
+    if (reloading === null) {
+      reloading = doReload().finally(() => {
+        reloading = null;
+      });
+      return reloading;
+    }
+    // A SIGHUP during a reload: the running reload may have read the file before the latest write,
+    // so one more reload follows it (several SIGHUPs meanwhile share that one).
+    queued ??= reloading.then(() => {
+      queued = null;
+      return reload();
     });
-    return reloading;
+    return queued;
   };
 
   const doReload = async (): Promise<ReloadResult> => {

@@ -111,7 +111,18 @@ test('reload (valid, then invalid) and drain under load: no failed or lost reque
     10_000,
     'every SIGHUP seen',
   );
-  await new Promise((resolve) => setTimeout(resolve, 300)); // let the last reload finish
+  // The last reload finished: a reload outcome logged after the last SIGHUP was seen.
+  await waitUntil(
+    () => {
+      const lastHup = gateway.lines.findLastIndex((l) => l.msg === 'reloading config');
+      const lastDone = gateway.lines.findLastIndex(
+        (l) => l.msg === 'config reloaded' || l.msg === 'config reload failed; keeping the running config',
+      );
+      return lastDone > lastHup;
+    },
+    10_000,
+    'the reload after the last SIGHUP',
+  );
   assert.equal((await get(port, '/')).body, 'B\n', 'the last file written wins');
 
   // 2. Invalid reload: the running config stays, and the log names the key and line.

@@ -572,7 +572,12 @@ describe('TLS listener', () => {
     const raw = net.connect({ port: extra.port, host: '127.0.0.1' });
     await new Promise<void>((resolve) => raw.on('connect', () => resolve()));
     raw.write(Buffer.from([0x16, 0x03, 0x01])); // a ClientHello that never completes
-    await new Promise((r) => setTimeout(r, 50));
+    // Wait until the gateway has accepted the socket, so close() has a handshake to cut.
+    const count = () =>
+      new Promise<number>((resolve) => extra.handles[0]!.server.getConnections((_e, n) => resolve(n)));
+    const accepted = Date.now() + 5000;
+    while ((await count()) === 0 && Date.now() < accepted) await new Promise((r) => setTimeout(r, 5));
+    assert.equal(await count(), 1, 'the gateway accepted the handshake socket');
     const closed = new Promise<void>((resolve) => raw.on('close', () => resolve()));
     raw.on('error', () => {});
     const started = Date.now();
@@ -699,7 +704,9 @@ describe('reload, drain and policies', () => {
     const idleClosed = new Promise<void>((resolve) => idle.on('close', () => resolve()));
     await new Promise<void>((resolve) => idle.on('connect', () => resolve()));
     const pending = rawExchange(gw.port, 'GET / HTTP/1.1\r\nHost: a\r\n\r\n');
-    await new Promise((r) => setTimeout(r, 80));
+    // Wait for the request to be in flight (not a fixed sleep: a loaded CI machine may be slower).
+    const deadline = Date.now() + 5000;
+    while (gw.handles[0]!.inFlight() === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
     assert.equal(gw.handles[0]!.inFlight(), 1);
     gw.handles[0]!.drain();
     const res = await pending;

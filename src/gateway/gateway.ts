@@ -148,13 +148,14 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
 
   const {
     logger,
+    access,
     flush,
     drain: drainLog,
     dropped: logDropped,
   } = createGatewayLogger(options.logLevel ?? config.log.level, options.logDestination ?? 1);
   const metrics = createMetrics(options.version ?? 'unknown');
   const settings: ObserverSettings = { accessLog: config.log.access };
-  const observer: GatewayObserver = createObserver(logger, metrics, settings);
+  const observer: GatewayObserver = createObserver(logger, metrics, settings, access);
   const health: HealthState = { ready: false, draining: false };
   for (const warning of first.warnings) logger.warn({ source: first.source }, `config warning: ${warning}`);
 

@@ -13,7 +13,13 @@ export interface ObserverSettings {
 }
 
 /** @example const observer = createObserver(logger, metrics, { accessLog: true }); createListener(l, get, observer); */
-export function createObserver(logger: Logger, metrics: GatewayMetrics, settings: ObserverSettings): GatewayObserver {
+export function createObserver(
+  logger: Logger,
+  metrics: GatewayMetrics,
+  settings: ObserverSettings,
+  /** The hand-built access line (GatewayLogger.access); without it, pino's `logAccess`. */
+  access: (record: AccessRecord) => void = (record) => logAccess(logger, record),
+): GatewayObserver {
   let reported = false;
   const guard = (error: unknown): void => {
     if (reported) return;
@@ -31,7 +37,7 @@ export function createObserver(logger: Logger, metrics: GatewayMetrics, settings
     requestDone(record: AccessRecord) {
       try {
         metrics.request(record.listener, record.route, record.status, record.durationMs);
-        if (settings.accessLog) logAccess(logger, record);
+        if (settings.accessLog) access(record);
       } catch (error) {
         guard(error);
       }

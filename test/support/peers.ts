@@ -1,6 +1,6 @@
 /**
  * Runs Debian's nginx and HAProxy for tests, one way for every area: a temp prefix, free ports
- * picked for the config, a foreground process, a bounded wait until every port accepts, the
+ * picked for the config, a foreground process, a bounded wait until it listens on every port, the
  * program's own output in every thrown error, a retry with fresh ports when another process took
  * one first, and `stop()` by PID (SIGTERM, then SIGKILL after a bound) that removes the temp dir.
  * A process `exit` (and SIGINT/SIGTERM) safety net kills what is still running, so an aborted test
@@ -14,7 +14,7 @@
  * try { await fetch(`http://127.0.0.1:${nginx.ports.front}/`); } finally { await nginx.stop(); }
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -41,7 +41,7 @@ export interface PeerOptions<K extends string> {
   readonly ports: Readonly<Record<K, PortHosts>>;
   /** The program; default: `requireProgram(name)` (throws when it is missing). */
   readonly binary?: string;
-  /** Bound on the wait until every port accepts (default 10 s). */
+  /** Bound on the wait until the program listens on every port (default 10 s). */
   readonly readyMs?: number;
 }
 
@@ -177,15 +177,10 @@ async function startOnce<K extends string>(
     });
     const spawnError = new Promise<never>((_, reject) => spawned.once('error', reject));
     spawnError.catch(() => {});
-    const deadline = Date.now() + (options.readyMs ?? 10_000);
-    for (const key of Object.keys(ports) as K[]) {
-      for (const host of hostsOf(options.ports[key])) {
-        await Promise.race([waitForPort(spawned, host, ports[key], deadline), spawnError]);
-      }
-    }
-    // A port answered, but was it ours? A program that lost a bind race exits right away.
-    await new Promise((r) => setTimeout(r, 50));
-    if (spawned.exitCode !== null) throw new Error(`exited with code ${spawned.exitCode}`);
+    const wanted = (Object.keys(ports) as K[]).flatMap((key) =>
+      hostsOf(options.ports[key]).map((host) => ({ host, port: ports[key] })),
+    );
+    await Promise.race([waitUntilListening(spawned, wanted, Date.now() + (options.readyMs ?? 10_000)), spawnError]);
     return { name, ports, pid: spawned.pid as number, dir, log, stop };
   } catch (error) {
     const text = log();
@@ -235,20 +230,91 @@ async function freePorts<K extends string>(wanted: Readonly<Record<K, PortHosts>
   }
 }
 
-async function waitForPort(child: ChildProcess, host: string, port: number, deadline: number): Promise<void> {
+/**
+ * Waits until `child` itself listens on every host:port. On Linux this reads /proc (the child's
+ * socket inodes against /proc/net/tcp{,6} in LISTEN state) and makes no connection: a probe
+ * connection would reach the backend of a TCP-mode HAProxy and count in the test, and a connect
+ * can answer from another process that won a bind race. Elsewhere it connects, then checks that
+ * the child is still running (a program that lost a bind race exits at once).
+ */
+async function waitUntilListening(
+  child: ChildProcess,
+  wanted: readonly { host: string; port: number }[],
+  deadline: number,
+): Promise<void> {
   for (;;) {
     if (child.exitCode !== null) throw new Error(`exited early with code ${child.exitCode}`);
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = net.connect({ host, port }, () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once('error', () => resolve(false));
-    });
-    if (open) return;
-    if (Date.now() > deadline) throw new Error(`not listening on ${host}:${port} in time`);
+    const listening = listeningSockets(child.pid as number);
+    if (listening === undefined) return waitByConnecting(child, wanted, deadline);
+    const missing = wanted.filter((w) => !listening.has(`${w.host.includes(':') ? 6 : 4}/${w.port}`));
+    if (missing.length === 0) return;
+    if (Date.now() > deadline) {
+      throw new Error(`not listening on ${missing.map((m) => `${m.host}:${m.port}`).join(', ')} in time`);
+    }
     await new Promise((r) => setTimeout(r, 25));
   }
+}
+
+/** `4/port` and `6/port` of the TCP sockets `pid` listens on; undefined without /proc. */
+function listeningSockets(pid: number): Set<string> | undefined {
+  const inodes = new Set<string>();
+  try {
+    for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+      try {
+        const inode = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`))?.[1];
+        if (inode !== undefined) inodes.add(inode);
+      } catch {
+        // The fd closed while we read the list.
+      }
+    }
+  } catch {
+    return process.platform === 'linux' ? new Set() : undefined;
+  }
+  const found = new Set<string>();
+  for (const [family, file] of [
+    [4, '/proc/net/tcp'],
+    [6, '/proc/net/tcp6'],
+  ] as const) {
+    let table = '';
+    try {
+      table = readFileSync(file, 'utf8');
+    } catch {
+      continue;
+    }
+    // Columns: sl local_address rem_address st ... uid timeout inode; st 0A = LISTEN.
+    for (const line of table.split('\n').slice(1)) {
+      const column = line.trim().split(/\s+/);
+      const local = column[1];
+      if (column[3] === '0A' && local !== undefined && inodes.has(column[9] ?? '')) {
+        found.add(`${family}/${Number.parseInt(local.slice(local.indexOf(':') + 1), 16)}`);
+      }
+    }
+  }
+  return found;
+}
+
+async function waitByConnecting(
+  child: ChildProcess,
+  wanted: readonly { host: string; port: number }[],
+  deadline: number,
+): Promise<void> {
+  for (const { host, port } of wanted) {
+    for (;;) {
+      if (child.exitCode !== null) throw new Error(`exited early with code ${child.exitCode}`);
+      const open = await new Promise<boolean>((resolve) => {
+        const socket = net.connect({ host, port }, () => {
+          socket.destroy();
+          resolve(true);
+        });
+        socket.once('error', () => resolve(false));
+      });
+      if (open) break;
+      if (Date.now() > deadline) throw new Error(`not listening on ${host}:${port} in time`);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  }
+  await new Promise((r) => setTimeout(r, 50));
+  if (child.exitCode !== null) throw new Error(`exited with code ${child.exitCode}`);
 }
 
 async function terminate(child: ChildProcess): Promise<void> {

@@ -219,6 +219,16 @@ async function main(): Promise<void> {
     const gwPort = await freePort();
     peers.push(await nodePeer('sourceip gateway', js('bench/gateway/peers/sourceip.ts'), [String(gwPort), target]));
 
+    // The engine with the real observer (access log + metrics): what observability costs per request.
+    const observedPort = await freePort();
+    peers.push(
+      await nodePeer(
+        'sourceip gateway (real observer: access log + metrics)',
+        js('bench/gateway/peers/sourceip-observed.ts'),
+        [String(observedPort), target],
+      ),
+    );
+
     // The real command: config file, JSON access log (to /dev/null), metrics, admin listener.
     const cliPort = await freePort();
     const configDir = mkdtempSync(join(tmpdir(), 'sip-bench-gw-'));

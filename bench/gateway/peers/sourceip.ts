@@ -1,6 +1,8 @@
 /**
  * Benchmark peer: the sourceip gateway, one process. Args: <listenPort> <upstream host:port> [--reuse-port]
- * [--rate-limit memory|redis] [--redis URL]. Prints `ready` when listening.
+ * [--rate-limit memory|redis] [--redis URL] [--real-observer]. Prints `ready` when listening.
+ * `--real-observer`: the gateway command's observer (JSON access log + metrics) instead of
+ * `noopObserver`, lines to /dev/null — see sourceip-observed.ts.
  */
 import type { GatewayConfig, RateLimitConfig } from '../../../src/gateway/config/types.ts';
 import { compileRuntime, createListener, noopObserver } from '../../../src/gateway/engine.ts';
@@ -66,7 +68,17 @@ if (rateLimit) {
   policies = compiled;
 }
 const runtime = compileRuntime(config, policies ? { policies } : {});
-const handle = createListener(config.listeners[0]!, () => runtime, noopObserver);
+let observer = noopObserver;
+if (flags.includes('--real-observer')) {
+  const { createGatewayLogger } = await import('../../../src/gateway/admin/access-log.ts');
+  const { createMetrics } = await import('../../../src/gateway/admin/metrics.ts');
+  const { createObserver } = await import('../../../src/gateway/admin/observer.ts');
+  // The log goes to /dev/null, as the command row's stdout does (stdout is the runner's `ready` pipe).
+  const { openSync } = await import('node:fs');
+  const log = createGatewayLogger('info', openSync('/dev/null', 'w'));
+  observer = createObserver(log.logger, createMetrics('bench'), { accessLog: true }, log.access);
+}
+const handle = createListener(config.listeners[0]!, () => runtime, observer);
 handle.server.listen({ host: '127.0.0.1', port, reusePort: flags.includes('--reuse-port') }, () => {
   process.stdout.write('ready\n');
 });

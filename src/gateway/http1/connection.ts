@@ -512,7 +512,6 @@ export class ClientConnection implements UpstreamOwner {
       return;
     }
     this.#state = S_PENDING;
-    this.socket.pause();
     const request = this.#policyRequest(route, path);
     let result: PolicyOutcome | Promise<PolicyOutcome>;
     try {
@@ -522,6 +521,10 @@ export class ClientConnection implements UpstreamOwner {
       return;
     }
     if (result instanceof Promise) {
+      // Only an asynchronous answer (Redis) leaves time for more client bytes: hold them until it
+      // comes. Header values the policy may still ask for are copied now (the buffer may move).
+      this.socket.pause();
+      request.freeze();
       result.then(
         (outcome) => {
           if (this.#state !== S_CLOSED) this.#afterPolicy(outcome, route, path, index);
@@ -552,25 +555,8 @@ export class ClientConnection implements UpstreamOwner {
     this.#process();
   }
 
-  #policyRequest(route: RouteRuntime, path: string): PolicyRequest {
-    const head = this.#head;
-    const buf = this.#buf;
-    const r = this.#resolution!;
-    // Header values are copied now: the buffer may be compacted while a policy waits.
-    const headers = new Map<string, string>();
-    for (let h = 0; h < head.headerCount; h++) {
-      const name = head.name(buf, h).toLowerCase();
-      if (!headers.has(name)) headers.set(name, head.value(buf, h));
-    }
-    return {
-      listener: this.#ls.name,
-      route: route.name,
-      client: r.client === null ? null : parseAddress(r.client),
-      peer: r.peer === null ? null : parseAddress(r.peer),
-      method: head.method,
-      path,
-      header: (name: string) => headers.get(name.toLowerCase()),
-    };
+  #policyRequest(route: RouteRuntime, path: string): LazyPolicyRequest {
+    return new LazyPolicyRequest(this.#ls.name, route.name, this.#resolution!, this.#head, this.#buf, path);
   }
 
   // ------------------------------------------------------------------ upstream
@@ -1211,6 +1197,68 @@ function isRequestId(buf: Buffer, start: number, end: number): boolean {
     if (b <= 32 || b >= 127 || b === 44 || b === 59 || b === 34) return false;
   }
   return true;
+}
+
+/**
+ * What a policy sees of a request. Built per request only when a route has policies, and lazy:
+ * addresses are parsed and headers looked up only when the policy asks (most ask for the client
+ * alone). `freeze()` copies the header values before the request buffer can move (async policies).
+ */
+class LazyPolicyRequest implements PolicyRequest {
+  readonly listener: string;
+  readonly route: string;
+  readonly method: string;
+  readonly path: string;
+  readonly #resolution: Resolution;
+  readonly #head: RequestHead;
+  readonly #buf: Buffer;
+  #client: IPAddress | null | undefined;
+  #peer: IPAddress | null | undefined;
+  #headers: Map<string, string> | null = null;
+
+  constructor(listener: string, route: string, resolution: Resolution, head: RequestHead, buf: Buffer, path: string) {
+    this.listener = listener;
+    this.route = route;
+    this.method = head.method;
+    this.path = path;
+    this.#resolution = resolution;
+    this.#head = head;
+    this.#buf = buf;
+  }
+
+  get client(): IPAddress | null {
+    if (this.#client === undefined) {
+      const text = this.#resolution.client;
+      this.#client = text === null ? null : parseAddress(text);
+    }
+    return this.#client;
+  }
+
+  get peer(): IPAddress | null {
+    if (this.#peer === undefined) {
+      const text = this.#resolution.peer;
+      this.#peer = text === null ? null : parseAddress(text);
+    }
+    return this.#peer;
+  }
+
+  header(name: string): string | undefined {
+    return this.freeze().get(name.toLowerCase());
+  }
+
+  /** Copies the first value of each header (lower-case name) out of the request buffer, once. */
+  freeze(): Map<string, string> {
+    if (this.#headers === null) {
+      const head = this.#head;
+      const headers = new Map<string, string>();
+      for (let h = 0; h < head.headerCount; h++) {
+        const name = head.name(this.#buf, h).toLowerCase();
+        if (!headers.has(name)) headers.set(name, head.value(this.#buf, h));
+      }
+      this.#headers = headers;
+    }
+    return this.#headers;
+  }
 }
 
 function parseAddress(text: string): IPAddress | null {

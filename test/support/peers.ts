@@ -98,11 +98,14 @@ export function proxyPassLocation(port: number): string {
 
 /**
  * The head of a test HAProxy config: `global` and `defaults` with the mode, a 2 s connect
- * timeout and `timeout` for client and server. Frontends and backends follow it.
+ * timeout and `timeout` for client and server. Frontends and backends follow it. `noreuseport`:
+ * HAProxy binds with SO_REUSEPORT by default, so two test HAProxies that picked the same port
+ * would both bind it and share its connections; without it the second fails and is retried.
  */
 export function haproxyDefaults(mode: 'tcp' | 'http', timeout = '10s'): string {
   return `global
   maxconn 100
+  noreuseport
 defaults
   mode ${mode}
   timeout connect 2s

@@ -226,7 +226,7 @@ test('HAProxy TLS frontend, send-proxy-v2 with ssl,cert-cn,authority: SNI, TLS v
 });
 
 test('every HAProxy connection was accepted by our listener, none refused', { skip }, async () => {
-  // 8 requests above; the readiness probes may add a few more (HAProxy connects in TCP mode at accept).
+  // 8 requests above; startHaproxy checks readiness without connecting, so there are no probes to add.
   await waitFor(() => pp.counters().accepted >= 8);
   const c = pp.counters();
   assert.equal(c.invalid, 0);

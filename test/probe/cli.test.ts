@@ -41,9 +41,11 @@ test('exit 0 and a verdict table when nothing is spoofable', async (t) => {
   assert.equal(result.stderr, '');
   assert.match(result.stdout, /^check +sent +app saw +verdict$/m);
   assert.match(result.stdout, /^baseline +- +127\.0\.0\.2 +preserved$/m);
+  // Node's HTTP server answers the PROXY bytes with 400 and closes at once: depending on timing the
+  // probe reads the 400 or only the reset. Both are the same verdict (docs/probe.md).
   assert.match(
     result.stdout,
-    /^proxy-protocol-v2 +PROXY v2 198\.1[89]\.\d+\.\d+:40001 → 127\.0\.0\.1:\d+ +\(HTTP 400\) +refused$/m,
+    /^proxy-protocol-v2 +PROXY v2 198\.1[89]\.\d+\.\d+:40001 → 127\.0\.0\.1:\d+ +\((HTTP 400|no answer)\) +refused$/m,
   );
   assert.match(result.stdout, /client address preserved; no forged address accepted \(0 findings\)\n$/);
   assert.ok(!result.stdout.includes('\x1b'), 'no colour when stdout is not a TTY');

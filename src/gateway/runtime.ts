@@ -7,11 +7,11 @@ import { ConfigError, SourceIpError } from '../core/errors.ts';
 import { PrefixSet } from '../core/ip/prefix-set.ts';
 import type { Resolver } from '../core/trust/types.ts';
 import type { ForwardingConfig, GatewayConfig, HttpLimitsConfig, RouteConfig } from './config/types.ts';
-import type { GatewayRuntime, RuntimeDeps } from './engine.ts';
 import { H_FIRST_EXTRA, H_X_REAL_IP, HeaderNames } from './http1/header-names.ts';
 import type { PolicyChain } from './policy/types.ts';
 import { Router } from './router.ts';
 import { makeResolver } from './trust.ts';
+import type { GatewayRuntime, RuntimeDeps } from './types.ts';
 import { UpstreamPool } from './upstream/pool.ts';
 
 /** Single-IP headers a client can set; removed unless the peer is trusted (on top of the route's list). */

@@ -7,7 +7,7 @@
  * `bytes_out`, `policy`, `decision`, `error`.
  */
 import pino, { type DestinationStream, type Logger } from 'pino';
-import type { AccessRecord } from '../engine.ts';
+import type { AccessRecord } from '../types.ts';
 import { createBatchedDestination } from './log-destination.ts';
 
 export interface GatewayLogger {

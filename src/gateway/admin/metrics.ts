@@ -5,7 +5,7 @@
  * typed arrays (request-stats.ts); the rarer counters use prom-client children cached per label set.
  */
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
-import type { ProxyProtocolOutcome, UpstreamErrorKind } from '../engine.ts';
+import type { ProxyProtocolOutcome, UpstreamErrorKind } from '../types.ts';
 import { createRequestStats } from './request-stats.ts';
 
 /** Latency buckets (seconds): sub-millisecond proxying up to slow upstreams. */

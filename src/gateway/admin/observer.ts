@@ -3,7 +3,7 @@
  * is wrapped so that a logging or metrics failure can never reach the request path.
  */
 import type { Logger } from 'pino';
-import type { AccessRecord, GatewayObserver } from '../engine.ts';
+import type { AccessRecord, GatewayObserver } from '../types.ts';
 import { logAccess } from './access-log.ts';
 import type { GatewayMetrics } from './metrics.ts';
 

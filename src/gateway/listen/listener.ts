@@ -18,10 +18,10 @@ import { parseIP, unmapIPv4 } from '../../core/ip/address.ts';
 import { decodeProxyHeader, maxHeaderBytes } from '../../core/proxy-protocol/decode.ts';
 import type { ProxyHeader } from '../../core/proxy-protocol/types.ts';
 import type { ListenerConfig } from '../config/types.ts';
-import type { GatewayObserver, GatewayRuntime, ListenerHandle } from '../engine.ts';
 import { ClientConnection, type ConnectionOrigin, type ListenerState } from '../http1/connection.ts';
 import { localResponse } from '../http1/local-response.ts';
 import type { CompiledRuntime } from '../runtime.ts';
+import type { GatewayObserver, GatewayRuntime, ListenerHandle } from '../types.ts';
 
 const PROXY_MAX_BYTES = Math.min(maxHeaderBytes(), 4096);
 

@@ -16,7 +16,7 @@
  *   the entry count is capped by the walk. Scanning is lazy, from the right — lines are found
  *   from the end of rawHeaders — so only what the walk visits costs anything.
  */
-import { ipv4FromNumber, parseEndpoint, parseIP } from '../ip/address.ts';
+import { ipv4FromNumber, isRfc5952ZeroRun, parseEndpoint, parseIP } from '../ip/address.ts';
 import type { IPAddress } from '../ip/types.ts';
 import { isHeaderName } from './header-lines.ts';
 
@@ -152,23 +152,7 @@ export function parseCanonicalIPv6Words(text: string, start: number, end: number
     for (let k = n - 1; k >= gap; k--) g[k + zeros] = g[k]!;
     for (let k = gap; k < gap + zeros; k++) g[k] = 0;
   }
-  // The first longest run of ≥ 2 zero groups must be exactly the `::`.
-  let runStart = -1;
-  let runLen = 1;
-  for (let k = 0; k < 8; ) {
-    if (g[k] !== 0) {
-      k++;
-      continue;
-    }
-    let j = k + 1;
-    while (j < 8 && g[j] === 0) j++;
-    if (j - k > runLen) {
-      runStart = k;
-      runLen = j - k;
-    }
-    k = j;
-  }
-  if (gap < 0 ? runStart >= 0 : gap !== runStart || 8 - n !== runLen) return false;
+  if (!isRfc5952ZeroRun(g, gap, n)) return false;
   const w2 = g[4]! * 0x10000 + g[5]!;
   // IPv4-mapped addresses print as ::ffff:a.b.c.d (and we unmap them): not this fast path.
   if (g[0] === 0 && g[1] === 0 && g[2] === 0 && g[3] === 0 && w2 === 0xffff) return false;

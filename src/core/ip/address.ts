@@ -449,3 +449,32 @@ export function isLoopback(ip: IPAddress): boolean {
   if (ip.family === 4 || isIPv4Mapped(ip)) return ip.w3 >>> 24 === 127;
   return ip.w0 === 0 && ip.w1 === 0 && ip.w2 === 0 && ip.w3 === 1;
 }
+
+/**
+ * RFC 5952 §4.2.2–4.2.3 on already-parsed text: given the eight 16-bit groups, where the text's
+ * `::` stood (`gapAt`, the index of the first group it replaced, or -1 when the text had none) and
+ * how many groups the text wrote out, tells whether the `::` compresses exactly the first longest
+ * run of two or more zero groups — and that there is no such run when the text has no `::`.
+ * Shared by the resolver's fast paths, which return already-canonical input as a substring.
+ *
+ * @example isRfc5952ZeroRun([0x2001, 0xdb8, 0, 0, 0, 0, 0, 1], 2, 3) // true: `2001:db8::1`
+ */
+export function isRfc5952ZeroRun(groups: ArrayLike<number>, gapAt: number, explicitGroups: number): boolean {
+  let runStart = -1;
+  let runLen = 1;
+  for (let k = 0; k < 8; ) {
+    if (groups[k] !== 0) {
+      k++;
+      continue;
+    }
+    let j = k + 1;
+    while (j < 8 && groups[j] === 0) j++;
+    if (j - k > runLen) {
+      runStart = k;
+      runLen = j - k;
+    }
+    k = j;
+  }
+  if (gapAt < 0) return runStart < 0;
+  return gapAt === runStart && 8 - explicitGroups === runLen;
+}

@@ -8,7 +8,7 @@
  * Allocation: per call, the Resolution object, the client string and whatever the cursor's
  * address parser returns. The trace array is built only when asked for.
  */
-import { formatIP, isUnspecified, parseIP, unmapIPv4 } from '../ip/address.ts';
+import { formatIP, isRfc5952ZeroRun, isUnspecified, parseIP, unmapIPv4 } from '../ip/address.ts';
 import type { PrefixSet } from '../ip/prefix-set.ts';
 import type { IPAddress } from '../ip/types.ts';
 import * as R from './reasons.ts';
@@ -122,24 +122,26 @@ export function isCanonicalIPv6(text: string, ip: IPAddress): boolean {
   g[5] = ip.w2 & 0xffff;
   g[6] = ip.w3 >>> 16;
   g[7] = ip.w3 & 0xffff;
-  let runStart = -1;
-  let runLen = 1;
-  let k = 0;
-  while (k < 8) {
-    if (g[k] !== 0) {
-      k++;
-      continue;
-    }
-    let j = k + 1;
-    while (j < 8 && g[j] === 0) j++;
-    if (j - k > runLen) {
-      runStart = k;
-      runLen = j - k;
-    }
-    k = j;
-  }
-  if (gapAt < 0) return runStart < 0;
-  return gapAt === runStart && 8 - explicit === runLen;
+  return isRfc5952ZeroRun(g, gapAt, explicit);
+}
+
+/**
+ * The settings every fail-closed strategy (strict, hops, single, forwarded) shares: trust from the
+ * prefix sets, canonical RFC 5952 answers, and a refusal (client null) on an invalid entry at the
+ * decision point or an all-trusted chain. Each strategy states only what differs.
+ */
+export function refusingWalkConfig(
+  ctx: TrustContext,
+  own: Pick<WalkConfig, 'recursive' | 'hops' | 'maxEntries'> & Partial<WalkConfig>,
+): WalkConfig {
+  return {
+    ...prefixTrustHooks(ctx),
+    formatClient: canonicalClient,
+    canonicalText: true,
+    onInvalid: 'refuse',
+    onAllTrusted: 'refuse',
+    ...own,
+  };
 }
 
 /** Wraps a compiled walk into the public Resolver shape. */

@@ -5,7 +5,7 @@
  */
 import { ForwardedCursor } from '../headers/forwarded.ts';
 import type { Resolver } from './types.ts';
-import { canonicalClient, createWalk, prefixTrustHooks, resolverFromWalk, type TrustContext } from './walk.ts';
+import { createWalk, refusingWalkConfig, resolverFromWalk, type TrustContext } from './walk.ts';
 
 /**
  * @example
@@ -14,16 +14,7 @@ import { canonicalClient, createWalk, prefixTrustHooks, resolverFromWalk, type T
  */
 export function createForwardedResolver(ctx: TrustContext): Resolver {
   const walk = createWalk(
-    {
-      ...prefixTrustHooks(ctx),
-      formatClient: canonicalClient,
-      canonicalText: true,
-      onInvalid: 'refuse',
-      onAllTrusted: 'refuse',
-      recursive: true,
-      hops: 0,
-      maxEntries: ctx.maxEntries,
-    },
+    refusingWalkConfig(ctx, { recursive: true, hops: 0, maxEntries: ctx.maxEntries }),
     new ForwardedCursor(ctx.header, ctx.maxEntries),
   );
   return resolverFromWalk(ctx, walk);

@@ -11,7 +11,7 @@
 import { ForwardedCursor } from '../headers/forwarded.ts';
 import { ListHeaderCursor } from '../headers/forwarded-for.ts';
 import type { Resolver } from './types.ts';
-import { canonicalClient, createWalk, prefixTrustHooks, resolverFromWalk, type TrustContext } from './walk.ts';
+import { createWalk, refusingWalkConfig, resolverFromWalk, type TrustContext } from './walk.ts';
 
 /**
  * @example
@@ -25,16 +25,7 @@ export function createHopsResolver(ctx: TrustContext): Resolver {
       ? new ForwardedCursor(ctx.header, Math.max(ctx.maxEntries, hops))
       : new ListHeaderCursor(ctx.header);
   const walk = createWalk(
-    {
-      ...prefixTrustHooks(ctx),
-      formatClient: canonicalClient,
-      canonicalText: true,
-      onInvalid: 'refuse',
-      onAllTrusted: 'refuse',
-      recursive: true,
-      hops,
-      maxEntries: Math.max(ctx.maxEntries, hops),
-    },
+    refusingWalkConfig(ctx, { recursive: true, hops, maxEntries: Math.max(ctx.maxEntries, hops) }),
     cursor,
   );
   return resolverFromWalk(ctx, walk);

@@ -9,7 +9,7 @@
 import { SingleHeaderCursor } from '../headers/single-ip.ts';
 import { SINGLE_IP_HEADER } from './reasons.ts';
 import type { Resolver } from './types.ts';
-import { canonicalClient, createWalk, prefixTrustHooks, resolverFromWalk, type TrustContext } from './walk.ts';
+import { createWalk, refusingWalkConfig, resolverFromWalk, type TrustContext } from './walk.ts';
 
 /**
  * @example
@@ -17,17 +17,7 @@ import { canonicalClient, createWalk, prefixTrustHooks, resolverFromWalk, type T
  */
 export function createSingleResolver(ctx: TrustContext): Resolver {
   const walk = createWalk(
-    {
-      ...prefixTrustHooks(ctx),
-      formatClient: canonicalClient,
-      canonicalText: true,
-      onInvalid: 'refuse',
-      onAllTrusted: 'refuse',
-      recursive: false,
-      hops: 0,
-      maxEntries: 1,
-      answerReason: SINGLE_IP_HEADER,
-    },
+    refusingWalkConfig(ctx, { recursive: false, hops: 0, maxEntries: 1, answerReason: SINGLE_IP_HEADER }),
     new SingleHeaderCursor(ctx.header),
   );
   return resolverFromWalk(ctx, walk);

@@ -17,7 +17,7 @@ import { ForwardedCursor } from '../headers/forwarded.ts';
 import { ListHeaderCursor } from '../headers/forwarded-for.ts';
 import { createStrictListFastPath } from './strict-xff.ts';
 import type { Resolver } from './types.ts';
-import { canonicalClient, createWalk, prefixTrustHooks, resolverFromWalk, type TrustContext } from './walk.ts';
+import { createWalk, refusingWalkConfig, resolverFromWalk, type TrustContext } from './walk.ts';
 
 /**
  * @example
@@ -27,19 +27,7 @@ import { canonicalClient, createWalk, prefixTrustHooks, resolverFromWalk, type T
 export function createStrictResolver(ctx: TrustContext): Resolver {
   const isForwarded = ctx.header.toLowerCase() === 'forwarded';
   const cursor = isForwarded ? new ForwardedCursor(ctx.header, ctx.maxEntries) : new ListHeaderCursor(ctx.header);
-  const walk = createWalk(
-    {
-      ...prefixTrustHooks(ctx),
-      formatClient: canonicalClient,
-      canonicalText: true,
-      onInvalid: 'refuse',
-      onAllTrusted: 'refuse',
-      recursive: true,
-      hops: 0,
-      maxEntries: ctx.maxEntries,
-    },
-    cursor,
-  );
+  const walk = createWalk(refusingWalkConfig(ctx, { recursive: true, hops: 0, maxEntries: ctx.maxEntries }), cursor);
   if (isForwarded) return resolverFromWalk(ctx, walk);
   // A list header without trace: the fast path (strict-xff.ts) answers the usual requests and
   // hands everything else to the walk; both give the same Resolution (strict-xff.test.ts).
